@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadConfig } from './config/index.js';
+import { createLogger } from './observability/log.js';
+import { Server, zoneSummary } from './server.js';
+import { loadZoneFile } from './zone/load.js';
+import { displayPath } from './zone/catalog.js';
+import { formatIssue } from './zone/errors.js';
+import { rrToText } from './wire/presentation.js';
+import { dumpZone } from './zone/dump.js';
+
+const USAGE = `usage:
+  horizond [--config FILE]                 serve (default config: config/horizond.yaml)
+  horizond check [--config FILE]           validate config and zones, exit non-zero on error
+  horizond zone dump NAME [--config FILE]  print a zone as served, in RFC 1035 format
+  horizond --version`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+interface Args { command: 'serve' | 'check' | 'dump' | 'version' | 'help'; config: string; zone?: string }
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { command: 'serve', config: 'config/horizond.yaml' };
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config' || a === '-c') {
+      const v = argv[++i];
+      if (!v) throw new UsageError('--config needs a file');
+      out.config = v;
+    } else if (a.startsWith('--config=')) out.config = a.slice(9);
+    else if (a === '--version' || a === '-v') out.command = 'version';
+    else if (a === '--help' || a === '-h') out.command = 'help';
+    else rest.push(a);
+  }
+  if (rest[0] === 'check' && rest.length === 1) out.command = 'check';
+  else if (rest[0] === 'zone' && rest[1] === 'dump' && rest.length === 3) { out.command = 'dump'; out.zone = rest[2]!; }
+  else if (rest.length > 0) throw new UsageError(`unknown arguments: ${rest.join(' ')}`);
+  return out;
+}
+
+class UsageError extends Error {}
+
+async function check(file: string): Promise<number> {
+  const config = await loadConfig(file);
+  let errors = 0;
+  for (const zc of config.zones) {
+    try {
+      const { zone, warnings } = loadZoneFile(displayPath(zc.file), zc.name, { allowInclude: zc.allowInclude });
+      for (const w of warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
+      process.stdout.write(`zone ${zone.origin} serial ${zone.serial}: ${zone.records().length} records\n`);
+    } catch (err) {
+      errors++;
+      process.stderr.write(`${(err as Error).message}\n`);
+    }
+  }
+  if (errors > 0) return 1;
+  process.stdout.write(`${displayPath(file)}: ok\n`);
+  return 0;
+}
+
+async function dump(file: string, name: string): Promise<number> {
+  const server = await Server.create(file, createLogger('silent'));
+  const zone = server.runtime.zones.get(name.endsWith('.') ? name : name + '.');
+  if (!zone) {
+    process.stderr.write(`zone ${name} is not served by ${displayPath(file)}\n`);
+    return 1;
+  }
+  process.stdout.write(dumpZone(zone, rrToText));
+  await server.stop(0);
+  return 0;
+}
+
+async function serve(file: string): Promise<void> {
+  const server = await Server.create(file);
+  const log = server.log;
+  const listeners = await server.listen();
+  log.info({ listeners: listeners.bound(), zones: zoneSummary(server.runtime), pid: process.pid, version: version() }, 'ready');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    server.stop().then(
+      () => { log.info('stopped'); log.flush(); setImmediate(() => process.exit(0)); },
+      (err) => { log.error({ err }, 'shutdown failed'); process.exit(1); },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => { void server.reload(); });
+}
+
+async function main(): Promise<void> {
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  try {
+    switch (args.command) {
+      case 'version': process.stdout.write(`horizond ${version()}\n`); return;
+      case 'help': process.stdout.write(`${USAGE}\n`); return;
+      case 'check': process.exitCode = await check(args.config); return;
+      case 'dump': process.exitCode = await dump(args.config, args.zone!); return;
+      case 'serve': await serve(args.config); return;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`horizond: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  }
+}
+
+void main();

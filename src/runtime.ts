@@ -1,0 +1,44 @@
+import type { Config } from './config/types.js';
+import type { Logger } from './observability/log.js';
+import type { QueryStats } from './observability/query-stats.js';
+import type { Pipeline } from './pipeline/dispatcher.js';
+import { buildPipeline } from './pipeline/build.js';
+import { loadZones, type ZoneLoadFailure } from './zone/catalog.js';
+import { ZoneStore } from './zone/store.js';
+
+/**
+ * Everything one version of the configuration serves: zones and the request pipeline. A reload
+ * builds a complete new Runtime beside the running one and swaps it in; if anything fails the
+ * old one keeps serving (Knot's "errors from a config change are reported and the service keeps
+ * running").
+ */
+export interface Runtime {
+  readonly config: Config;
+  readonly zones: ZoneStore;
+  readonly pipeline: Pipeline;
+  readonly zoneFailures: readonly ZoneLoadFailure[];
+  close(): Promise<void>;
+}
+
+export interface RuntimeEnv {
+  log: Logger;
+  stats: QueryStats;
+  previous?: Runtime | null;
+}
+
+export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Runtime> {
+  const zoneLog = env.log.child({ component: 'zone' });
+  const prev = env.previous?.zones;
+  const loaded = loadZones(config.zones, zoneLog, prev ? (name) => prev.get(name) : undefined);
+  const zones = new ZoneStore(loaded.zones);
+  const pipeline = buildPipeline({ config, zones, stats: env.stats, log: env.log });
+  return {
+    config,
+    zones,
+    pipeline,
+    zoneFailures: loaded.failures,
+    async close() {
+      await pipeline.close();
+    },
+  };
+}
