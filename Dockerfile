@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Build stage: compile TypeScript to dist/.
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+# Runtime stage: compiled JS and production dependencies only, as a non-root user.
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libcap2-bin \
+ && setcap 'cap_net_bind_service=+ep' /usr/local/bin/node \
+ && apt-get purge -y libcap2-bin && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+COPY deploy/docker/horizond.yaml /etc/horizond/config/horizond.yaml
+COPY zones /etc/horizond/zones
+RUN mkdir -p /var/lib/horizond && chown node:node /var/lib/horizond
+USER node
+# Config and zones are meant to be mounted over these paths (ConfigMap / Git checkout);
+# dynamic-update journals live on the data volume.
+VOLUME ["/etc/horizond", "/var/lib/horizond"]
+EXPOSE 53/udp 53/tcp 9153/tcp
+ENV NODE_ENV=production
+ENTRYPOINT ["node", "/app/dist/main.js"]
+CMD ["--config", "/etc/horizond/config/horizond.yaml"]
