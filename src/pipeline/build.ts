@@ -37,6 +37,7 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
   const { config, zones, stats } = deps;
   const responder = new Responder({ udpPayloadSize: config.server.udpPayloadSize, stats });
   const source: AuthoritativeSource = {
+    get generation() { return zones.generation; },
     lookup(qname, qtype) {
       const r = zones.lookup(qname, qtype);
       if (r === null) return null;
@@ -45,7 +46,7 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
   };
   const stages: Stage[] = [
     new AcceptStage(responder, { udpPayloadSize: config.server.udpPayloadSize, stats, opcodes: [] }),
-    new AuthoritativeStage(responder, () => source),
+    new AuthoritativeStage(responder, () => source, () => false),
     new RefuseStage(responder),
   ];
   return {

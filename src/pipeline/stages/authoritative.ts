@@ -1,6 +1,8 @@
 import { Opcode, RCode } from '../../wire/constants.js';
+import { encodeMessage } from '../../wire/message.js';
 import { readName } from '../../wire/name.js';
-import { emptyMessage, type RR } from '../../wire/types.js';
+import { stampResponse } from '../../wire/stamp.js';
+import { emptyMessage, type Message, type RR } from '../../wire/types.js';
 import { AnswerSource, type QueryContext } from '../context.js';
 import type { Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';
@@ -14,13 +16,35 @@ export interface AuthAnswer {
   additional: RR[];
 }
 
+/**
+ * The zone data one view serves. `generation` changes whenever any zone in it changes (reload,
+ * dynamic update), which invalidates the pre-encoded answers.
+ */
 export interface AuthoritativeSource {
+  readonly generation: number;
   /** null when no served zone contains the name (the next stage decides: forward or REFUSED). */
   lookup(qname: string, qtype: number, dnssecOk: boolean): AuthAnswer | null;
 }
 
 /** Resolves the zone data a query should see: the client's view may carry its own store. */
 export type ZoneSourceFor = (ctx: QueryContext) => AuthoritativeSource;
+
+/** Whether this client is offered recursion (sets RA on authoritative answers too). */
+export type RecursionFor = (ctx: QueryContext) => boolean;
+
+const NOT_OURS = null;
+const MEMO_LIMIT = 20000;
+
+/**
+ * Per-source memo of encoded answers keyed by the query key (lower-cased QNAME wire, type,
+ * class, DO/CD): a repeat question costs a Map lookup and a copy-and-stamp instead of a zone
+ * walk and an encode. Names outside every zone are remembered too (null), so forwarded
+ * traffic pays one lookup here. Bounded: cleared when full or when the zone data changes.
+ */
+class AnswerMemo {
+  readonly map = new Map<string, Buffer | null>();
+  generation = -1;
+}
 
 /**
  * Answers from the zones this server is authoritative for (RFC 1034 §4.3.2): exact matches,
@@ -31,27 +55,70 @@ export class AuthoritativeStage extends Stage {
   readonly name = 'authoritative';
   readonly #out: Responder;
   readonly #zonesFor: ZoneSourceFor;
+  readonly #recursionFor: RecursionFor;
+  readonly #memos = new WeakMap<AuthoritativeSource, AnswerMemo>();
 
-  constructor(out: Responder, zonesFor: ZoneSourceFor) {
+  constructor(out: Responder, zonesFor: ZoneSourceFor, recursionFor: RecursionFor) {
     super();
     this.#out = out;
     this.#zonesFor = zonesFor;
+    this.#recursionFor = recursionFor;
   }
 
   handle(ctx: QueryContext): Outcome {
     const q = ctx.q;
     if (q.opcode !== Opcode.Query) return this.next.handle(ctx);
-    const qname = readName(ctx.msg, q.qnameStart).name;
-    const res = this.#zonesFor(ctx).lookup(qname, q.qtype, q.ednsDo);
-    if (res === null) return this.next.handle(ctx);
+    const source = this.#zonesFor(ctx);
+    const memo = this.#memo(source);
+    const key = q.key();
+    let wire = memo.map.get(key);
+    if (wire === undefined) {
+      wire = this.#encode(ctx, source);
+      if (memo.map.size >= MEMO_LIMIT) memo.map.clear();
+      memo.map.set(key, wire);
+    }
+    if (wire === NOT_OURS) return this.next.handle(ctx);
     ctx.source = AnswerSource.Authoritative;
-    this.#out.sendMessage(ctx, emptyMessage({
+    if (wire.length + this.#out.reserve(ctx) > ctx.maxSize) {
+      this.#out.sendMessage(ctx, this.#message(ctx, source)!); // truncated for this client
+      return Outcome.Answered;
+    }
+    const out = stampResponse(wire, q);
+    if (this.#recursionFor(ctx)) out[3]! |= 0x80;
+    this.#out.send(ctx, out);
+    return Outcome.Answered;
+  }
+
+  #memo(source: AuthoritativeSource): AnswerMemo {
+    let m = this.#memos.get(source);
+    if (m === undefined) {
+      m = new AnswerMemo();
+      this.#memos.set(source, m);
+    }
+    if (m.generation !== source.generation) {
+      m.map.clear();
+      m.generation = source.generation;
+    }
+    return m;
+  }
+
+  #encode(ctx: QueryContext, source: AuthoritativeSource): Buffer | null {
+    const msg = this.#message(ctx, source);
+    return msg === null ? NOT_OURS : encodeMessage(msg);
+  }
+
+  #message(ctx: QueryContext, source: AuthoritativeSource): Message | null {
+    const q = ctx.q;
+    const qname = readName(ctx.msg, q.qnameStart).name;
+    const res = source.lookup(qname, q.qtype, q.ednsDo);
+    if (res === null) return null;
+    return emptyMessage({
       id: q.id, qr: true, opcode: Opcode.Query, aa: res.aa, rd: q.rd, cd: q.cd,
+      ra: this.#recursionFor(ctx),
       rcode: res.rcode,
       question: [{ name: qname, type: q.qtype, class: q.qclass }],
       answer: res.answer, authority: res.authority, additional: res.additional,
-    }));
-    return Outcome.Answered;
+    });
   }
 }
 
