@@ -25,7 +25,6 @@ export class QueryView {
   qclass = 0;
   /** Offset just after the question. */
   questionEnd = HEADER_SIZE;
-  /** Canonical (lower-case) question key: latin1 of lower-cased QNAME wire + type/class. */
   hasEdns = false;
   ednsUdpSize = 0;
   ednsVersion = 0;
@@ -137,13 +136,18 @@ export class QueryView {
    */
   key(): string {
     const b = this.buf;
-    let s = '';
+    const k = KEY_SCRATCH;
+    let n = 0;
     for (let i = this.qnameStart; i < this.qnameEnd; i++) {
-      let c = b[i]!;
-      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-      s += String.fromCharCode(c);
+      const c = b[i]!;
+      k[n++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
     }
-    return s + String.fromCharCode(this.qtype, this.qclass, (this.ednsDo ? 1 : 0) | (this.cd ? 2 : 0));
+    k[n++] = this.qtype >> 8;
+    k[n++] = this.qtype & 0xff;
+    k[n++] = this.qclass >> 8;
+    k[n++] = this.qclass & 0xff;
+    k[n++] = (this.ednsDo ? 1 : 0) | (this.cd ? 2 : 0);
+    return k.toString('latin1', 0, n);
   }
 
   /** Finds an EDNS option; returns the offset of its data and sets `optionLen`, or -1. */
@@ -171,6 +175,9 @@ export class QueryView {
     return this.findOption(EdnsOption.ClientSubnet);
   }
 }
+
+/** Scratch for key(): QNAME (<= 255) + type, class, flags. */
+const KEY_SCRATCH = Buffer.allocUnsafe(262);
 
 /** Skips a possibly compressed name; returns the offset after it or -1. */
 export function skipName(buf: Uint8Array, p: number, len: number): number {
