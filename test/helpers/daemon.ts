@@ -96,6 +96,7 @@ export function exampleConfig(extra = ''): string {
   listen:
     - { address: 127.0.0.1, port: 0 }
 log: { level: info }
+metrics: { enabled: false }
 zones:
   - { name: home.lan., file: zones/home.lan.zone }
   - { name: 1.168.192.in-addr.arpa., file: zones/1.168.192.in-addr.arpa.zone }

@@ -1,0 +1,69 @@
+import { deepFreeze } from './freeze.js';
+
+/**
+ * Every default, in one table, written the way the YAML would say it. A key left out of the
+ * config file (or left empty) takes its value from here and goes through the same validation
+ * as a written one. `name[]` entries hold the defaults for each item of the list `name`.
+ * README.md documents the same values; a test keeps the two in step.
+ */
+export const DEFAULTS = deepFreeze({
+  server: {
+    listen: [
+      { address: '127.0.0.1', port: 5353, protocols: ['udp', 'tcp'] },
+      { address: '::1', port: 5353, protocols: ['udp', 'tcp'] },
+    ],
+    'listen[]': { port: 53, protocols: ['udp', 'tcp'] },
+    udpPayloadSize: 1232,
+    tcp: { idleTimeout: '10s', maxConnections: 1000, maxPipelined: 100 },
+    workers: 1,
+    dataDir: './data',
+  },
+  log: { level: 'info' },
+  networks: {},
+  keys: [],
+  'keys[]': { algorithm: 'hmac-sha256' },
+  zones: [],
+  'zones[]': {
+    allowInclude: false,
+    fallthrough: false,
+    update: {
+      preset: 'none',
+      rules: [],
+      protectStatic: true,
+      scavenge: { enabled: false, grace: '1d' },
+    },
+  },
+  recursion: { allow: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula'] },
+  forward: {
+    upstreams: [],
+    /** The port follows the protocol. */
+    'upstreams[]': { protocol: 'udp', port: { udp: 53, tcp: 53, tls: 853, https: 443 } },
+    timeout: '1s',
+    attempts: 3,
+    domains: [],
+    nxdomain: [],
+  },
+  cache: {
+    maxEntries: 100_000,
+    maxBytes: '64MiB',
+    minTtl: '60s',
+    maxTtl: '7d',
+    negativeMaxTtl: '3h',
+    servfailTtl: '5s',
+    prefetch: true,
+    serveStale: { enabled: true, maxStale: '3d', answerTtl: '30s', clientTimeout: '1.8s', failureRecheck: '30s' },
+  },
+  views: {
+    trustedForwarders: [],
+    list: [],
+    /** A view named `default` may leave out `match`; it then matches every client. */
+    'list[]': { recursion: true, translate: [], translateReverse: true, zones: [] },
+  },
+  rebinding: {
+    enabled: true,
+    privateDomains: ['lan.', 'home.arpa.', 'in-addr.arpa.', 'ip6.arpa.'],
+    privateNetworks: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula', '0.0.0.0/8', '::ffff:0:0/96'],
+  },
+  metrics: { enabled: true, listen: '127.0.0.1:9153' },
+  queryLog: { enabled: false, sampleRate: 1, views: [] },
+});

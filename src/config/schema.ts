@@ -1,0 +1,238 @@
+import { isAbsolute, resolve } from 'node:path';
+import { isMap, isSeq } from 'yaml';
+import type { At } from './context.js';
+import { didYouMean } from './suggest.js';
+import type { Seconds } from './types.js';
+import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
+
+/**
+ * A tiny validator over YAML nodes that keeps positions. A `Validator<T>` looks at one node (an
+ * `At`: node + key path + position) and returns the normalised value, or reports an issue and
+ * returns undefined. Validation never stops at the first problem: objects check every key,
+ * lists keep their valid items, and the caller throws once with all issues (load.ts).
+ * Address and name helpers live next door in net.ts and names.ts.
+ */
+
+export type Validator<T> = (at: At) => T | undefined;
+
+/** Applies `fn` to a valid value; `fn` may report and return undefined too. */
+export function transform<T, R>(v: Validator<T>, fn: (value: T, at: At) => R | undefined): Validator<R> {
+  return (at) => {
+    const value = v(at);
+    return value === undefined ? undefined : fn(value, at);
+  };
+}
+
+export function str(opts: { pattern?: RegExp; what?: string } = {}): Validator<string> {
+  const what = opts.what ?? 'a string';
+  return (at) => {
+    const v = at.value;
+    if (typeof v !== 'string') return at.expected(what);
+    if (v === '' || (opts.pattern && !opts.pattern.test(v))) return at.error(`expected ${what}`);
+    return v;
+  };
+}
+
+export function int(min: number, max: number): Validator<number> {
+  return (at) => {
+    const v = at.value;
+    if (typeof v !== 'number' || !Number.isInteger(v)) return at.expected('an integer');
+    return v < min || v > max ? at.error(`expected ${min}..${max}`) : v;
+  };
+}
+
+/** A number in (min, max] when `exclusiveMin`, else [min, max]. */
+export function num(min: number, max: number, exclusiveMin = false): Validator<number> {
+  return (at) => {
+    const v = at.value;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return at.expected('a number');
+    if (v > max || v < min || (exclusiveMin && v === min)) {
+      return at.error(exclusiveMin ? `expected more than ${min} and at most ${max}` : `expected ${min}..${max}`);
+    }
+    return v;
+  };
+}
+
+export const bool: Validator<boolean> = (at) => {
+  const v = at.value;
+  return typeof v === 'boolean' ? v : at.expected('true or false');
+};
+
+export function oneOf<T extends string>(values: readonly T[]): Validator<T> {
+  return (at) => {
+    const v = at.value;
+    if (typeof v !== 'string') return at.expected(`one of ${values.join(', ')}`);
+    if ((values as readonly string[]).includes(v)) return v as T;
+    return at.error(`expected one of ${values.join(', ')}${didYouMean(v, values)}`);
+  };
+}
+
+const DURATION = 'a duration such as 10s, 500ms or 1h30m';
+
+export interface DurationRange {
+  min?: Seconds;
+  max?: Seconds;
+  /** Zero is not allowed. */
+  positive?: boolean;
+  /** Whole seconds only (TTLs). */
+  whole?: boolean;
+}
+
+/** A duration (see units.ts), normalised to seconds. */
+export function duration(range: DurationRange = {}): Validator<Seconds> {
+  return (at) => {
+    const v = at.value;
+    if (typeof v !== 'string' && typeof v !== 'number') return at.expected(DURATION);
+    if (typeof v === 'number' ? v < 0 : v.trim().startsWith('-')) {
+      return at.error(range.positive ? 'must be greater than 0' : 'must not be negative');
+    }
+    const s = parseDuration(v);
+    if (s === undefined) return at.error(`expected ${DURATION}`);
+    if (range.whole && !Number.isInteger(s)) return at.error('expected whole seconds');
+    if (range.positive && s === 0) return at.error('must be greater than 0');
+    const { min = 0, max = Infinity } = range;
+    if (s < min || s > max) {
+      if (min === 0) return at.error(`must be at most ${formatDuration(max)}`);
+      if (max === Infinity) return at.error(`must be at least ${formatDuration(min)}`);
+      return at.error(`expected ${formatDuration(min)}..${formatDuration(max)}`);
+    }
+    return s;
+  };
+}
+
+/** A size (see units.ts), normalised to bytes. */
+export function size(min: number, max: number): Validator<number> {
+  return (at) => {
+    const v = at.value;
+    const what = 'a size such as 64MiB or a number of bytes';
+    if (typeof v !== 'string' && typeof v !== 'number') return at.expected(what);
+    const bytes = parseSize(v);
+    if (bytes === undefined) return at.error(`expected ${what}`);
+    return bytes < min || bytes > max ? at.error(`expected ${formatSize(min)}..${formatSize(max)}`) : bytes;
+  };
+}
+
+/** An absolute path; relative ones are resolved against the config file's directory. */
+export const path: Validator<string> = (at) => {
+  const v = str({ what: 'a path' })(at);
+  if (v === undefined) return undefined;
+  return isAbsolute(v) ? resolve(v) : resolve(at.ctx.baseDir, v);
+};
+
+export interface ListOptions<T> {
+  min?: number;
+  /** Reject duplicates: `key` gives the identity, `what` names it, `at` is the child key to point at. */
+  unique?: { key: (value: T) => string; what: string; at?: string };
+}
+
+/** A sequence; invalid items are reported and left out, the rest are returned. */
+export function list<T>(item: Validator<T>, opts: ListOptions<T> = {}): Validator<T[]> {
+  return (at) => {
+    if (!isSeq(at.node)) return at.expected('a list');
+    const items = at.items();
+    const min = opts.min ?? 0;
+    if (items.length < min) return at.error(min === 1 ? 'must not be empty' : `expected at least ${min} items`);
+    const out: T[] = [];
+    const firstAt = new Map<string, At>();
+    for (const itemAt of items) {
+      const value = item(itemAt);
+      if (value === undefined) continue;
+      if (opts.unique) {
+        const key = opts.unique.key(value);
+        const first = firstAt.get(key);
+        if (first !== undefined) {
+          const where = opts.unique.at ? itemAt.child(opts.unique.at) : itemAt;
+          where.error(`duplicate ${opts.unique.what} "${key}" (first at line ${first.pos.line})`);
+          continue;
+        }
+        firstAt.set(key, opts.unique.at ? itemAt.child(opts.unique.at) : itemAt);
+      }
+      out.push(value);
+    }
+    return out;
+  };
+}
+
+/** A mapping with free-form keys (`networks`); bad entries are reported and left out. */
+export function dict<T>(value: Validator<T>, key: { pattern: RegExp; what: string; reserved?: ReadonlySet<string> }): Validator<Record<string, T>> {
+  return (at) => {
+    if (!isMap(at.node)) return at.expected('a mapping');
+    const out: Record<string, T> = {};
+    for (const entry of at.entries()) {
+      const name = entry.key;
+      if (typeof name !== 'string' || !key.pattern.test(name)) {
+        entry.keyAt.error(`expected ${key.what}`);
+        continue;
+      }
+      if (key.reserved?.has(name)) {
+        entry.keyAt.error(`"${name}" is a built-in name and cannot be redefined`);
+        continue;
+      }
+      const v = value(entry.value);
+      if (v !== undefined) out[name] = v;
+    }
+    return out;
+  };
+}
+
+/** How an object treats one key. `T` is only carried for type inference. */
+export interface Field<T> {
+  readonly validate: Validator<unknown>;
+  readonly mode: 'required' | 'optional' | 'default';
+  readonly fallback?: unknown;
+  readonly _type?: T;
+}
+
+export function required<T>(validate: Validator<T>): Field<T> {
+  return { validate, mode: 'required' };
+}
+
+export function optional<T>(validate: Validator<T>): Field<T | undefined> {
+  return { validate, mode: 'optional' };
+}
+
+/** When the key is absent or empty, `fallback` (written as in YAML) is validated instead. */
+export function withDefault<T>(validate: Validator<T>, fallback: unknown): Field<T> {
+  return { validate, mode: 'default', fallback };
+}
+
+export type Shape = Record<string, Field<unknown>>;
+export type Shaped<S extends Shape> = { -readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+
+/**
+ * A mapping with known keys. Unknown keys are errors (with a suggestion for near misses). The
+ * object is undefined when a present key is invalid or a required one is missing; `refine`
+ * then turns the checked fields into the result and may report cross-field problems.
+ */
+export function object<S extends Shape>(shape: S): Validator<Shaped<S>>;
+export function object<S extends Shape, R>(shape: S, refine: (value: Shaped<S>, at: At) => R | undefined): Validator<R>;
+export function object<S extends Shape, R>(shape: S, refine?: (value: Shaped<S>, at: At) => R | undefined): Validator<R | Shaped<S>> {
+  const known = Object.keys(shape);
+  return (at) => {
+    if (!isMap(at.node)) return at.expected('a mapping');
+    for (const entry of at.entries()) {
+      const name = String(entry.key);
+      if (!Object.hasOwn(shape, name)) entry.keyAt.error(`unknown key${didYouMean(name, known)}`);
+    }
+    const out: Record<string, unknown> = {};
+    let ok = true;
+    for (const name of known) {
+      const field = shape[name]!;
+      let child = at.child(name);
+      if (!child.present) {
+        if (field.mode === 'required') {
+          child.error('is required');
+          ok = false;
+          continue;
+        }
+        if (field.mode === 'optional') continue;
+        child = child.withDefault(field.fallback);
+      }
+      const value = field.validate(child);
+      if (value === undefined) ok = false;
+      else out[name] = value;
+    }
+    if (!ok) return undefined;
+    return refine ? refine(out as Shaped<S>, at) : (out as Shaped<S>);
+  };
+}
