@@ -1,8 +1,7 @@
 import type { Config } from './config/types.js';
 import type { Logger } from './observability/log.js';
 import type { QueryStats } from './observability/query-stats.js';
-import type { Pipeline } from './pipeline/dispatcher.js';
-import { buildPipeline } from './pipeline/build.js';
+import { buildPipeline, type BuiltPipeline } from './pipeline/build.js';
 import { loadZones, type ZoneLoadFailure } from './zone/catalog.js';
 import { ZoneStore } from './zone/store.js';
 
@@ -15,7 +14,7 @@ import { ZoneStore } from './zone/store.js';
 export interface Runtime {
   readonly config: Config;
   readonly zones: ZoneStore;
-  readonly pipeline: Pipeline;
+  readonly pipeline: BuiltPipeline;
   readonly zoneFailures: readonly ZoneLoadFailure[];
   close(): Promise<void>;
 }
@@ -31,7 +30,7 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
   const prev = env.previous?.zones;
   const loaded = loadZones(config.zones, zoneLog, prev ? (name) => prev.get(name) : undefined);
   const zones = new ZoneStore(loaded.zones);
-  const pipeline = buildPipeline({ config, zones, stats: env.stats, log: env.log });
+  const pipeline = buildPipeline({ config, zones, stats: env.stats, log: env.log, previous: env.previous?.pipeline ?? null });
   return {
     config,
     zones,

@@ -1,9 +1,14 @@
-import type { Config } from '../config/types.js';
+import type { Config, UpstreamConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import type { QueryStats } from '../observability/query-stats.js';
+import { Resolver, type ResolverOptions } from '../resolver/resolver.js';
+import type { UpstreamSpec } from '../resolver/upstream/index.js';
+import { compileAllowList } from './stages/recursion-acl.js';
+import type { PrefixTrie } from '../view/prefix-trie.js';
 import { RCode } from '../wire/constants.js';
-import type { ZoneStore } from '../zone/store.js';
 import { LookupResult } from '../zone/lookup.js';
+import type { ZoneStore } from '../zone/store.js';
+import type { QueryContext } from './context.js';
 import type { Pipeline } from './dispatcher.js';
 import { Responder } from './responder.js';
 import { chain, type Stage } from './stage.js';
@@ -16,9 +21,13 @@ export interface PipelineDeps {
   zones: ZoneStore;
   stats: QueryStats;
   log: Logger;
+  /** The pipeline being replaced on reload: its cache is kept. */
+  previous?: BuiltPipeline | null;
 }
 
 export interface BuiltPipeline extends Pipeline {
+  /** The forwarding side, or null when nothing is forwarded (no upstreams, domains or NXDOMAIN names). */
+  readonly resolver: Resolver | null;
   close(): Promise<void>;
 }
 
@@ -27,15 +36,75 @@ export interface BuiltPipeline extends Pipeline {
  *
  * 1. accept: header screening before anything reads the message (FORMERR/NOTIMP/BADVERS, drops
  *    responses), and the client's size limit.
- * 2. authoritative: our zones answer first and to everyone (the site's names must resolve even for
+ * 2. authoritative: our zones answer first and to everyone (the site's names resolve even for
  *    clients that may not recurse).
- * 3. refuse: nothing above answered, so the name is none of ours: REFUSED, never an open resolver.
+ * 3. recursion-acl: from here on only clients allowed to recurse (never an open resolver).
+ * 4. local-policy: names answered NXDOMAIN locally, before the cache so a policy change applies
+ *    at once and before forward so they never leak upstream.
+ * 5. cache: fresh hits copied and patched; stale answers per RFC 8767; misses go on.
+ * 6. forward: one upstream query per key (coalesced), stored in the cache on the way back.
+ * 7. refuse: nothing above answered and nothing is forwarded: REFUSED.
  *
  * Stages for features that are not configured are not in the chain at all.
  */
 export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
-  const { config, zones, stats } = deps;
+  const { config, zones, stats, log } = deps;
   const responder = new Responder({ udpPayloadSize: config.server.udpPayloadSize, stats });
+  const resolver = forwardingConfigured(config)
+    ? new Resolver(resolverOptions(config, log), { cache: deps.previous?.resolver?.cache ?? null })
+    : null;
+  const recursion = resolver ? compileAllowList(config.recursion.allow) : null;
+  const stages: Stage[] = [
+    new AcceptStage(responder, { udpPayloadSize: config.server.udpPayloadSize, stats, opcodes: [] }),
+    new AuthoritativeStage(responder, zoneSource(zones), recursion ? recursionAvailable(recursion) : noRecursion),
+    ...(resolver ? resolver.createStages(responder) : []),
+    new RefuseStage(responder),
+  ];
+  return {
+    head: chain(stages),
+    responder,
+    resolver,
+    async close() {
+      await resolver?.close();
+    },
+  };
+}
+
+function forwardingConfigured(config: Config): boolean {
+  const f = config.forward;
+  return f.upstreams.length > 0 || f.domains.length > 0 || f.nxdomain.length > 0;
+}
+
+/** YAML config → the resolver's plain options (units: seconds; the upstream layer wants ms). */
+function resolverOptions(config: Config, log: Logger): ResolverOptions {
+  const f = config.forward;
+  // forward.attempts counts attempts for one client query across all servers; the upstream
+  // group counts rounds over its server list.
+  const rounds = (n: number) => Math.max(1, Math.ceil(f.attempts / Math.max(1, n)));
+  return {
+    cache: { ...config.cache, serveStale: { ...config.cache.serveStale } },
+    upstreams: f.upstreams.map(upstreamSpec),
+    upstream: { timeoutMs: f.timeout * 1000, attempts: rounds(f.upstreams.length) },
+    domains: f.domains.map((d) => ({ name: d.name, upstreams: d.upstreams.map(upstreamSpec) })),
+    nxdomain: [...f.nxdomain],
+    recursion: { allow: config.recursion.allow },
+    logger: log.child({ component: 'upstream' }),
+  };
+}
+
+function upstreamSpec(u: UpstreamConfig): UpstreamSpec {
+  return {
+    name: u.id,
+    port: u.port,
+    protocol: u.protocol,
+    ...(u.address ? { address: u.address.address } : {}),
+    ...(u.serverName ? { serverName: u.serverName } : {}),
+    ...(u.url ? { url: u.url } : {}),
+    ...(u.caFile ? { caFile: u.caFile } : {}),
+  };
+}
+
+function zoneSource(zones: ZoneStore): () => AuthoritativeSource {
   const source: AuthoritativeSource = {
     get generation() { return zones.generation; },
     lookup(qname, qtype) {
@@ -44,14 +113,15 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
       return { rcode: r.result === LookupResult.NameError ? RCode.NXDomain : RCode.NoError, aa: r.aa, answer: r.answer, authority: r.authority, additional: r.additional };
     },
   };
-  const stages: Stage[] = [
-    new AcceptStage(responder, { udpPayloadSize: config.server.udpPayloadSize, stats, opcodes: [] }),
-    new AuthoritativeStage(responder, () => source, () => false),
-    new RefuseStage(responder),
-  ];
-  return {
-    head: chain(stages),
-    responder,
-    async close() { /* nothing held yet */ },
+  return () => source;
+}
+
+const noRecursion = (): boolean => false;
+
+/** RA on authoritative answers: this client could recurse here (view permitting). */
+function recursionAvailable(allow: PrefixTrie<true>): (ctx: QueryContext) => boolean {
+  return (ctx) => {
+    const v = ctx.view as { recursion?: boolean } | null;
+    return (v === null || v.recursion !== false) && allow.lookupString(ctx.address) === true;
   };
 }

@@ -1,0 +1,125 @@
+import { LRUCache } from 'lru-cache';
+import type { CacheEntry } from './entry.js';
+
+/** Hot-path counters: plain integers, read at scrape time (style §2.3). */
+export class CacheCounters {
+  /** Answers from a fresh entry (SERVFAIL-cache hits included, also counted in failureHits). */
+  hits = 0;
+  /** Lookups that found nothing usable (absent, expired, past the stale window). */
+  misses = 0;
+  /** Stale answers sent (RFC 8767). */
+  staleServed = 0;
+  /** Background refreshes started by a hit near expiry. */
+  prefetches = 0;
+  /** Clients that joined an upstream query already in flight for the same key. */
+  coalesced = 0;
+  /** Entries pushed out by the entry or byte limit. */
+  evictions = 0;
+  /** Hits on a cached resolution failure (answered SERVFAIL without asking upstream). */
+  failureHits = 0;
+  /** Upstream queries started (one per in-flight key). */
+  upstreamQueries = 0;
+  /** Upstream queries that ended without a usable answer. */
+  upstreamFailures = 0;
+}
+
+/** A snapshot of the counters plus the current fill, for metrics and tests. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  staleServed: number;
+  prefetches: number;
+  coalesced: number;
+  evictions: number;
+  failureHits: number;
+  upstreamQueries: number;
+  upstreamFailures: number;
+  entries: number;
+  bytes: number;
+}
+
+export interface CacheLimits {
+  maxEntries: number;
+  maxBytes: number;
+}
+
+/**
+ * The answer store: an LRU bounded by entries and by bytes, keyed by `QueryView.key()`. It holds
+ * no policy (TTL rules and serve-stale live with whoever stores and reads), so a reload can hand
+ * the same object, with its entries and counters, to a new Resolver.
+ */
+export class AnswerCache {
+  readonly counters: CacheCounters;
+  readonly limits: Readonly<CacheLimits>;
+  readonly #lru: LRUCache<string, CacheEntry>;
+
+  constructor(limits: CacheLimits, counters: CacheCounters = new CacheCounters()) {
+    this.limits = Object.freeze({ maxEntries: limits.maxEntries, maxBytes: limits.maxBytes });
+    this.counters = counters;
+    this.#lru = new LRUCache<string, CacheEntry>({
+      max: limits.maxEntries,
+      maxSize: limits.maxBytes,
+      sizeCalculation: entrySize,
+      dispose: (_v, _k, reason) => {
+        if (reason === 'evict') this.counters.evictions++;
+      },
+    });
+  }
+
+  /**
+   * The cache to use after a reload: `previous` itself when its limits are unchanged, else a new
+   * one with the new limits holding as many of the previous entries as fit (most recent kept)
+   * and the same counters.
+   */
+  static adopt(previous: AnswerCache | null | undefined, limits: CacheLimits): AnswerCache {
+    if (!previous) return new AnswerCache(limits);
+    if (previous.limits.maxEntries === limits.maxEntries && previous.limits.maxBytes === limits.maxBytes) return previous;
+    const next = new AnswerCache(limits, previous.counters);
+    for (const [k, v] of previous.#lru.rentries() as Iterable<[string, CacheEntry]>) next.#lru.set(k, v);
+    return next;
+  }
+
+  /** The entry for key (marks it recently used), or undefined. */
+  get(key: string): CacheEntry | undefined {
+    return this.#lru.get(key);
+  }
+
+  /** The entry for key without touching its recency (tests, diagnostics). */
+  peek(key: string): CacheEntry | undefined {
+    return this.#lru.peek(key);
+  }
+
+  set(key: string, entry: CacheEntry): void {
+    this.#lru.set(key, entry);
+  }
+
+  delete(key: string): void {
+    this.#lru.delete(key);
+  }
+
+  clear(): void {
+    this.#lru.clear();
+  }
+
+  get size(): number {
+    return this.#lru.size;
+  }
+
+  get bytes(): number {
+    return this.#lru.calculatedSize;
+  }
+
+  stats(): CacheStats {
+    const c = this.counters;
+    return {
+      hits: c.hits, misses: c.misses, staleServed: c.staleServed, prefetches: c.prefetches,
+      coalesced: c.coalesced, evictions: c.evictions, failureHits: c.failureHits,
+      upstreamQueries: c.upstreamQueries, upstreamFailures: c.upstreamFailures,
+      entries: this.#lru.size, bytes: this.#lru.calculatedSize,
+    };
+  }
+}
+
+function entrySize(e: CacheEntry, key: string): number {
+  return e.size + key.length;
+}
