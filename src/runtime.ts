@@ -4,6 +4,8 @@ import type { QueryStats } from './observability/query-stats.js';
 import { buildPipeline, type BuiltPipeline } from './pipeline/build.js';
 import { loadZones, type ZoneLoadFailure } from './zone/catalog.js';
 import { ZoneStore } from './zone/store.js';
+import { loadViews } from './view/load.js';
+import type { ViewSet } from './view/views.js';
 
 /**
  * Everything one version of the configuration serves: zones and the request pipeline. A reload
@@ -14,6 +16,7 @@ import { ZoneStore } from './zone/store.js';
 export interface Runtime {
   readonly config: Config;
   readonly zones: ZoneStore;
+  readonly views: ViewSet;
   readonly pipeline: BuiltPipeline;
   readonly zoneFailures: readonly ZoneLoadFailure[];
   close(): Promise<void>;
@@ -30,12 +33,14 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
   const prev = env.previous?.zones;
   const loaded = loadZones(config.zones, zoneLog, prev ? (name) => prev.get(name) : undefined);
   const zones = new ZoneStore(loaded.zones);
-  const pipeline = buildPipeline({ config, zones, stats: env.stats, log: env.log, previous: env.previous?.pipeline ?? null });
+  const { views, failures: viewFailures } = loadViews(config, zones, zoneLog, env.previous?.views ?? null);
+  const pipeline = buildPipeline({ config, views, stats: env.stats, log: env.log, previous: env.previous?.pipeline ?? null });
   return {
     config,
     zones,
+    views,
     pipeline,
-    zoneFailures: loaded.failures,
+    zoneFailures: [...loaded.failures, ...viewFailures],
     async close() {
       await pipeline.close();
     },

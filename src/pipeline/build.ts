@@ -5,20 +5,23 @@ import { Resolver, type ResolverOptions } from '../resolver/resolver.js';
 import type { UpstreamSpec } from '../resolver/upstream/index.js';
 import { compileAllowList } from './stages/recursion-acl.js';
 import type { PrefixTrie } from '../view/prefix-trie.js';
-import { RCode } from '../wire/constants.js';
-import { LookupResult } from '../zone/lookup.js';
-import type { ZoneStore } from '../zone/store.js';
 import type { QueryContext } from './context.js';
 import type { Pipeline } from './dispatcher.js';
 import { Responder } from './responder.js';
 import { chain, type Stage } from './stage.js';
 import { AcceptStage } from './stages/accept.js';
-import { AuthoritativeStage, type AuthoritativeSource } from './stages/authoritative.js';
+import { AuthoritativeStage } from './stages/authoritative.js';
 import { RefuseStage } from './stages/refuse.js';
+import type { PostStage } from './responder.js';
+import { ReverseQuestionStage, ReverseTranslateStage } from './stages/reverse-translate.js';
+import { TranslateStage } from './stages/translate.js';
+import { LocalChainStage, ViewStage, viewOf, viewZoneSource } from './stages/view.js';
+import type { ViewSet } from '../view/views.js';
+import { RebindingFilter } from '../resolver/rebinding.js';
 
 export interface PipelineDeps {
   config: Config;
-  zones: ZoneStore;
+  views: ViewSet;
   stats: QueryStats;
   log: Logger;
   /** The pipeline being replaced on reload: its cache is kept. */
@@ -36,6 +39,8 @@ export interface BuiltPipeline extends Pipeline {
  *
  * 1. accept: header screening before anything reads the message (FORMERR/NOTIMP/BADVERS, drops
  *    responses), and the client's size limit.
+ * 1a. view: which split-horizon view the client is in (every later stage reads ctx.view).
+ * 1b. reverse-translate: a PTR for a translated internal address asks for the external name.
  * 2. authoritative: our zones answer first and to everyone (the site's names resolve even for
  *    clients that may not recurse).
  * 3. recursion-acl: from here on only clients allowed to recurse (never an open resolver).
@@ -48,15 +53,28 @@ export interface BuiltPipeline extends Pipeline {
  * Stages for features that are not configured are not in the chain at all.
  */
 export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
-  const { config, zones, stats, log } = deps;
-  const responder = new Responder({ udpPayloadSize: config.server.udpPayloadSize, stats });
-  const resolver = forwardingConfigured(config)
-    ? new Resolver(resolverOptions(config, log), { cache: deps.previous?.resolver?.cache ?? null })
+  const { config, views, stats, log } = deps;
+  const forwarding = forwardingConfigured(config);
+  // On the way out, in this order: complete CNAME chains into the view's zones (forwarded answers
+  // only), put back a PTR question translateReverse replaced, then translate addresses (last, so
+  // it sees the final answer; the cache keeps the untranslated one).
+  const post: PostStage[] = [];
+  if (forwarding && views.views.some((v) => v.zoneMap.size > 0)) post.push(new LocalChainStage(views));
+  if (views.translatesReverse) post.push(new ReverseQuestionStage());
+  if (views.translates) post.push(new TranslateStage(views));
+  const responder = new Responder({ udpPayloadSize: config.server.udpPayloadSize, stats, post });
+  const rebinding = RebindingFilter.create(config.rebinding, views.zoneNames());
+  const resolver = forwarding
+    ? new Resolver(resolverOptions(config, log), { cache: deps.previous?.resolver?.cache ?? null, filter: rebinding })
     : null;
   const recursion = resolver ? compileAllowList(config.recursion.allow) : null;
   const stages: Stage[] = [
     new AcceptStage(responder, { udpPayloadSize: config.server.udpPayloadSize, stats, opcodes: [] }),
-    new AuthoritativeStage(responder, zoneSource(zones), recursion ? recursionAvailable(recursion) : noRecursion),
+    // view: every later stage reads ctx.view; skipped when one view serves everyone alike.
+    ...(views.trivial ? [] : [new ViewStage(responder, views)]),
+    // reverse-translate: after TSIG verification (it rewrites the question), before our zones.
+    ...(views.translatesReverse ? [new ReverseTranslateStage()] : []),
+    new AuthoritativeStage(responder, viewZoneSource(views), recursion ? recursionAvailable(recursion, views) : noRecursion),
     ...(resolver ? resolver.createStages(responder) : []),
     new RefuseStage(responder),
   ];
@@ -104,24 +122,9 @@ function upstreamSpec(u: UpstreamConfig): UpstreamSpec {
   };
 }
 
-function zoneSource(zones: ZoneStore): () => AuthoritativeSource {
-  const source: AuthoritativeSource = {
-    get generation() { return zones.generation; },
-    lookup(qname, qtype) {
-      const r = zones.lookup(qname, qtype);
-      if (r === null) return null;
-      return { rcode: r.result === LookupResult.NameError ? RCode.NXDomain : RCode.NoError, aa: r.aa, answer: r.answer, authority: r.authority, additional: r.additional };
-    },
-  };
-  return () => source;
-}
-
 const noRecursion = (): boolean => false;
 
 /** RA on authoritative answers: this client could recurse here (view permitting). */
-function recursionAvailable(allow: PrefixTrie<true>): (ctx: QueryContext) => boolean {
-  return (ctx) => {
-    const v = ctx.view as { recursion?: boolean } | null;
-    return (v === null || v.recursion !== false) && allow.lookupString(ctx.address) === true;
-  };
+function recursionAvailable(allow: PrefixTrie<true>, views: ViewSet): (ctx: QueryContext) => boolean {
+  return (ctx) => viewOf(ctx, views).recursion && allow.lookupString(ctx.address) === true;
 }

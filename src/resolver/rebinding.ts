@@ -5,7 +5,6 @@ import { PrefixTrie } from '../view/prefix-trie.js';
 import { HEADER_SIZE, RCode, RRType } from '../wire/constants.js';
 import { decodeMessage, encodeMessage } from '../wire/message.js';
 import { canonicalName, readName } from '../wire/name.js';
-import type { QueryView } from '../wire/query-view.js';
 import type { Message, RR } from '../wire/types.js';
 import { DomainMap } from './domain-map.js';
 
@@ -55,15 +54,19 @@ class PrivateAddresses implements AddressVisitor {
 
 /** Removes addresses of private networks from upstream answers to names outside private domains. */
 export class RebindingFilter {
-  readonly counters = new RebindingCounters();
+  readonly counters: RebindingCounters;
   readonly #private: PrivateAddresses;
   readonly #domains = new DomainMap<true>();
 
   /**
    * `extraDomains`: more names whose answers may hold private addresses, typically the zones
    * horizond serves (`ViewSet.zoneNames()`): their data is ours, whatever an upstream says.
+   * `counters`: the previous filter's on a reload, so the totals carry on.
    */
-  constructor(config: Pick<RebindingConfig, 'privateDomains' | 'privateNetworks'>, extraDomains: Iterable<string> = []) {
+  constructor(
+    config: Pick<RebindingConfig, 'privateDomains' | 'privateNetworks'>, extraDomains: Iterable<string> = [], counters = new RebindingCounters(),
+  ) {
+    this.counters = counters;
     const trie = new PrefixTrie<true>({ mapIPv4: false });
     for (const p of [...config.privateNetworks, ...UNSPECIFIED]) trie.insert(p.bytes, p.length, true);
     this.#private = new PrivateAddresses(trie);
@@ -72,8 +75,8 @@ export class RebindingFilter {
   }
 
   /** The filter the config asks for, or null when rebinding protection is off. */
-  static create(config: RebindingConfig, extraDomains: Iterable<string> = []): RebindingFilter | null {
-    return config.enabled ? new RebindingFilter(config, extraDomains) : null;
+  static create(config: RebindingConfig, extraDomains: Iterable<string> = [], counters?: RebindingCounters): RebindingFilter | null {
+    return config.enabled ? new RebindingFilter(config, extraDomains, counters) : null;
   }
 
   /** True when `name` (presentation form) is at or below a private domain. */
@@ -166,19 +169,4 @@ function filterSection(section: RR[], keep: (rr: RR) => RR | null, dropped: Read
 /** Anything left in the answer besides the CNAME/DNAME chain and signatures. */
 function hasData(msg: Message): boolean {
   return msg.answer.some((rr) => rr.type !== RRType.CNAME && rr.type !== RRType.DNAME && rr.type !== RRType.RRSIG);
-}
-
-/**
- * The answer to a client whose upstream answer was blocked: NOERROR, no records (NODATA), ID,
- * question, opcode, RD and CD echoed, RA set. The caller sets EDE 15 (Blocked) on the context.
- */
-export function blockedAnswer(q: QueryView): Buffer {
-  const src = q.buf;
-  const out = Buffer.allocUnsafe(q.questionEnd);
-  src.copy(out, 0, 0, q.questionEnd);
-  out[2] = 0x80 | (src[2]! & 0x79);
-  out[3] = 0x80 | (src[3]! & 0x10);
-  out.writeUInt16BE(1, 4);
-  out.fill(0, 6, 12);
-  return out;
 }

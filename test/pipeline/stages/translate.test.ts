@@ -8,7 +8,7 @@ import { RRType } from '../../../src/wire/constants.js';
 import { decodeMessage, encodeMessage } from '../../../src/wire/message.js';
 import { rdataToText } from '../../../src/wire/rdata/index.js';
 import { emptyMessage } from '../../../src/wire/types.js';
-import { A, AAAA, CNAME, SOA, Sink, answers, context, dnsPacket, loadTestViews, query, response } from '../../fixtures/views/setup.js';
+import { A, AAAA, CNAME, SOA, Sink, answers, context, decode, loadTestViews, query, response } from '../../fixtures/views/setup.js';
 
 const { views } = loadTestViews();
 const stage = new TranslateStage(views);
@@ -24,7 +24,7 @@ t.test('A and AAAA answers are rewritten for the LAN only, TTLs kept', async (t)
   const wire = response('app.example.net', 'A', { answers: [A('app.example.net', '203.0.113.10', 1234)] });
   const lan = translate(wire, '192.168.1.7');
   t.same(answers(lan), ['app.example.net A 192.168.1.50']);
-  t.equal((dnsPacket.decode(lan).answers![0] as { ttl: number }).ttl, 1234, 'TTL unchanged');
+  t.equal((decode(lan).answers![0] as { ttl: number }).ttl, 1234, 'TTL unchanged');
   t.equal(lan.length, wire.length, 'same size, rewritten in place');
   t.same(answers(translate(wire, '10.0.20.5')), ['app.example.net A 203.0.113.10'], 'k8s client: public answer');
   t.same(answers(translate(wire, '8.8.8.8')), ['app.example.net A 203.0.113.10'], 'outsider: public answer');
@@ -54,7 +54,7 @@ t.test('after a CNAME chain, and in the additional section', async (t) => {
     authorities: [{ type: 'NS', name: 'example.net', ttl: 300, data: 'ns1.example.net' }],
     additionals: [A('mail.example.net', '203.0.113.25'), AAAA('mail.example.net', '2001:db8:1::25')],
   });
-  const out = dnsPacket.decode(translate(mx, '192.168.1.7', 'example.net', 'MX'));
+  const out = decode(translate(mx, '192.168.1.7', 'example.net', 'MX'));
   t.same(out.additionals!.map((r) => (r as { data: string }).data), ['192.168.1.73', 'fd00:1::25']);
 });
 

@@ -6,7 +6,7 @@ import { Outcome, Stage, chain } from '../../../src/pipeline/stage.js';
 import { AuthoritativeStage } from '../../../src/pipeline/stages/authoritative.js';
 import { LocalChainStage, ViewStage, viewOf, viewZoneSource } from '../../../src/pipeline/stages/view.js';
 import type { View } from '../../../src/view/views.js';
-import { A, CNAME, Sink, answers, context, dnsPacket, loadTestViews, query, response } from '../../fixtures/views/setup.js';
+import { A, CNAME, Sink, answers, context, decode, loadTestViews, query, response } from '../../fixtures/views/setup.js';
 
 /** The end of a test chain: records what reached it. */
 class Next extends Stage {
@@ -50,7 +50,7 @@ t.test('clients no view matches are refused', async (t) => {
   t.notOk(r.passed);
   t.equal(r.outcome, Outcome.Answered);
   t.equal(r.ctx.source, AnswerSource.Refused);
-  const msg = dnsPacket.decode(sink.replies[0]!);
+  const msg = decode(sink.replies[0]!);
   t.equal(msg.rcode, 'REFUSED');
   const ede = (msg.additionals![0] as { options: { code: number; data: Buffer }[] }).options.find((o) => o.code === 15)!;
   t.equal(ede.data.readUInt16BE(0), 18, 'EDE Prohibited');
@@ -62,7 +62,7 @@ t.test('each view answers from its own zones', async (t) => {
   t.same(answers(lan.reply!), ['anything.example.net CNAME example.net', 'example.net A 192.168.1.50'], 'LAN: internal zone');
   t.equal(lan.ctx.source, AnswerSource.Authoritative);
   t.same(answers(ask('app.example.net', 'A', '10.0.20.3').reply!), ['app.example.net A 203.0.113.10'], 'k8s: public zone');
-  t.equal(dnsPacket.decode(ask('anything.example.net', 'A', '10.0.20.3').reply!).rcode, 'NXDOMAIN');
+  t.equal(decode(ask('anything.example.net', 'A', '10.0.20.3').reply!).rcode, 'NXDOMAIN');
   t.same(answers(ask('router.home.lan', 'A', '10.0.20.3').reply!), ['router.home.lan A 192.168.1.1'], 'global zone in every view');
   t.same(answers(ask('router.home.lan', 'A', '192.168.1.9').reply!), ['router.home.lan A 192.168.1.1']);
 });
