@@ -99,6 +99,14 @@ export class Server {
   }
 }
 
-export function zoneSummary(rt: Runtime): { name: string; serial: number; records: number }[] {
-  return [...rt.zones.zones()].map((z) => ({ name: z.origin, serial: z.serial, records: z.records().length }));
+/** Every zone served, with its view when only that view serves it. */
+export function zoneSummary(rt: Runtime): { name: string; view?: string; serial: number; records: number }[] {
+  const out: { name: string; view?: string; serial: number; records: number }[] =
+    [...rt.zones.zones()].map((z) => ({ name: z.origin, serial: z.serial, records: z.records().length }));
+  for (const v of rt.views.views) {
+    for (const z of v.zones.zones()) {
+      if (v.ownZones.has(z.key)) out.push({ name: z.origin, view: v.name, serial: z.serial, records: z.records().length });
+    }
+  }
+  return out;
 }
