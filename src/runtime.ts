@@ -1,5 +1,6 @@
 import type { Config } from './config/types.js';
 import type { Logger } from './observability/log.js';
+import type { QueryLogOutput } from './observability/query-log.js';
 import type { QueryStats } from './observability/query-stats.js';
 import { buildPipeline, type BuiltPipeline } from './pipeline/build.js';
 import { loadZones, type ZoneLoadFailure } from './zone/catalog.js';
@@ -26,6 +27,8 @@ export interface RuntimeEnv {
   log: Logger;
   stats: QueryStats;
   previous?: Runtime | null;
+  /** The Server's query log output (null or absent: no query log). */
+  queryLog?: QueryLogOutput | null;
 }
 
 export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Runtime> {
@@ -34,7 +37,7 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
   const loaded = loadZones(config.zones, zoneLog, prev ? (name) => prev.get(name) : undefined);
   const zones = new ZoneStore(loaded.zones);
   const { views, failures: viewFailures } = loadViews(config, zones, zoneLog, env.previous?.views ?? null);
-  const pipeline = buildPipeline({ config, views, stats: env.stats, log: env.log, previous: env.previous?.pipeline ?? null });
+  const pipeline = buildPipeline({ config, views, stats: env.stats, log: env.log, previous: env.previous?.pipeline ?? null, queryLog: env.queryLog ?? null });
   return {
     config,
     zones,

@@ -1,7 +1,18 @@
 import { loadConfig } from './config/index.js';
 import type { Config } from './config/types.js';
 import { createLogger, type Logger } from './observability/log.js';
+import { Readiness } from './observability/health.js';
+import { OpsHttpServer } from './observability/http.js';
+import { Metrics } from './observability/metrics.js';
+import { QueryLogOutput } from './observability/query-log.js';
 import { QueryStats } from './observability/query-stats.js';
+import { ReloadStats } from './observability/reloads.js';
+import { queryStatsSource } from './observability/sources/query.js';
+import { cacheSource, rebindingSource, upstreamSource } from './observability/sources/resolver.js';
+import { serverSource } from './observability/sources/server.js';
+import { transportSource } from './observability/sources/transport.js';
+import { viewSource } from './observability/sources/views.js';
+import { packageVersion } from './observability/version.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
@@ -14,7 +25,13 @@ import { startListeners, type Listeners } from './transport/listeners.js';
 export class Server {
   readonly stats: QueryStats;
   readonly log: Logger;
-  reloads = { ok: 0, error: 0 };
+  readonly reloads = new ReloadStats();
+  /** Prometheus metrics of this server (its own registry). */
+  readonly metrics = new Metrics();
+  readonly readiness = new Readiness();
+  readonly queryLog: QueryLogOutput;
+  #ops: OpsHttpServer | null = null;
+  #opsAddress: { address: string; port: number } | null = null;
   #runtime: Runtime;
   #dispatcher: Dispatcher;
   #listeners: Listeners | null = null;
@@ -22,12 +39,22 @@ export class Server {
   #reloading: Promise<boolean> | null = null;
   readonly #configFile: string;
 
-  private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats) {
+  private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput) {
     this.#configFile = configFile;
     this.stats = stats;
     this.#runtime = runtime;
     this.log = log;
     this.#dispatcher = new Dispatcher(runtime.pipeline, log.child({ component: 'pipeline' }));
+    this.queryLog = queryLog;
+    // Sources read the runtime serving now at every scrape, so reloads need no re-registration.
+    this.metrics.add(queryStatsSource(stats));
+    this.metrics.add(serverSource(this, packageVersion()));
+    this.metrics.add(transportSource(() => this.#listeners));
+    this.metrics.add(cacheSource(() => this.#runtime.pipeline.resolver?.stats() ?? null));
+    this.metrics.add(upstreamSource(() => this.#runtime.pipeline.resolver?.upstreamStats() ?? []));
+    this.metrics.add(rebindingSource(() => this.#runtime.pipeline.rebinding?.counters ?? null));
+    this.metrics.add(viewSource(() => this.#runtime.views.views));
+    this.readiness.loaded();
   }
 
   /** Loads config and zones and builds the first runtime (throws ConfigError on bad config). */
@@ -35,8 +62,9 @@ export class Server {
     const config = await loadConfig(configFile);
     const logger = log ?? createLogger(config.log.level);
     const stats = new QueryStats();
-    const runtime = await buildRuntime(config, { log: logger, stats });
-    return new Server(configFile, runtime, logger, stats);
+    const queryLog = new QueryLogOutput();
+    const runtime = await buildRuntime(config, { log: logger, stats, queryLog });
+    return new Server(configFile, runtime, logger, stats, queryLog);
   }
 
   get runtime(): Runtime {
@@ -51,17 +79,51 @@ export class Server {
     return this.#listeners;
   }
 
+  /** Where /metrics, /healthz and /readyz are served (null when metrics are off or failed). */
+  get metricsAddress(): { address: string; port: number } | null {
+    return this.#opsAddress;
+  }
+
+  /** Queries whose handling threw (answered SERVFAIL). */
+  get handlerErrors(): number {
+    return this.#dispatcher.panics;
+  }
+
   async listen(): Promise<Listeners> {
     const c = this.config.server;
-    this.#listeners = await startListeners(
-      c.listen.map((l) => ({ address: l.address, port: l.port, protocols: [...l.protocols] })),
-      this.#dispatcher,
-      {
-        logger: this.log.child({ component: 'transport' }),
-        tcp: { idleTimeoutMs: c.tcp.idleTimeout * 1000, maxConnections: c.tcp.maxConnections, maxInflightPerConnection: c.tcp.maxPipelined },
-      },
-    );
+    await this.#startOps();
+    try {
+      this.#listeners = await startListeners(
+        c.listen.map((l) => ({ address: l.address, port: l.port, protocols: [...l.protocols] })),
+        this.#dispatcher,
+        {
+          logger: this.log.child({ component: 'transport' }),
+          tcp: { idleTimeoutMs: c.tcp.idleTimeout * 1000, maxConnections: c.tcp.maxConnections, maxInflightPerConnection: c.tcp.maxPipelined },
+        },
+      );
+    } catch (err) {
+      await this.#ops?.close();
+      throw err;
+    }
+    this.readiness.listening();
     return this.#listeners;
+  }
+
+  /**
+   * The operations listener (/metrics, /healthz, /readyz), started before the DNS ports so
+   * /healthz answers while they are bound. A taken port costs the metrics, not DNS: logged,
+   * and the probes will tell.
+   */
+  async #startOps(): Promise<void> {
+    const m = this.config.metrics;
+    if (!m.enabled || this.#ops !== null) return;
+    const ops = new OpsHttpServer({ address: m.listen.address, port: m.listen.port, metrics: this.metrics, health: this.readiness, log: this.log.child({ component: 'metrics' }) });
+    try {
+      this.#opsAddress = await ops.start();
+      this.#ops = ops;
+    } catch (err) {
+      this.log.error({ err }, 'serving DNS without metrics and health endpoints');
+    }
   }
 
   /** Re-reads config and zones; on any error the running runtime stays. Returns success. */
@@ -74,16 +136,16 @@ export class Server {
     let next: Runtime;
     try {
       const config = await loadConfig(this.#configFile);
-      next = await buildRuntime(config, { log: this.log, stats: this.stats, previous: this.#runtime });
+      next = await buildRuntime(config, { log: this.log, stats: this.stats, previous: this.#runtime, queryLog: this.queryLog });
     } catch (err) {
-      this.reloads.error++;
+      this.reloads.record(false);
       this.log.error({ result: 'error' }, `reload refused, the running configuration stays: ${(err as Error).message}`);
       return false;
     }
     const old = this.#runtime;
     this.#runtime = next;
     this.#dispatcher.swap(next.pipeline);
-    this.reloads.ok++;
+    this.reloads.record(true);
     this.log.info({ result: 'ok', zones: zoneSummary(next) }, 'reloaded');
     void old.close();
     return true;
@@ -92,8 +154,11 @@ export class Server {
   /** Stops accepting, lets in-flight answers out, releases everything. */
   stop(graceMs = 3000): Promise<void> {
     this.#stopping ??= (async () => {
+      this.readiness.stopping();
       await this.#listeners?.close({ graceMs });
       await this.#runtime.close();
+      await this.#ops?.close();
+      await this.queryLog.close();
     })();
     return this.#stopping;
   }

@@ -1,6 +1,7 @@
 import type { Config, UpstreamConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
-import type { QueryStats } from '../observability/query-stats.js';
+import type { QueryLogOutput } from '../observability/query-log.js';
+import { ViewSlotMap, type QueryStats } from '../observability/query-stats.js';
 import { Resolver, type ResolverOptions } from '../resolver/resolver.js';
 import type { UpstreamSpec } from '../resolver/upstream/index.js';
 import { compileAllowList } from './stages/recursion-acl.js';
@@ -26,11 +27,15 @@ export interface PipelineDeps {
   log: Logger;
   /** The pipeline being replaced on reload: its cache is kept. */
   previous?: BuiltPipeline | null;
+  /** The Server's query log output; each pipeline takes a QueryLog for its config (or null). */
+  queryLog?: QueryLogOutput | null;
 }
 
 export interface BuiltPipeline extends Pipeline {
   /** The forwarding side, or null when nothing is forwarded (no upstreams, domains or NXDOMAIN names). */
   readonly resolver: Resolver | null;
+  /** The DNS rebinding filter of forwarded answers, or null when it is off (for its counters). */
+  readonly rebinding: RebindingFilter | null;
   close(): Promise<void>;
 }
 
@@ -62,7 +67,14 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
   if (forwarding && views.views.some((v) => v.zoneMap.size > 0)) post.push(new LocalChainStage(views));
   if (views.translatesReverse) post.push(new ReverseQuestionStage());
   if (views.translates) post.push(new TranslateStage(views));
-  const responder = new Responder({ udpPayloadSize: config.server.udpPayloadSize, stats, post });
+  const viewNames = views.views.map((v) => v.name);
+  const responder = new Responder({
+    udpPayloadSize: config.server.udpPayloadSize,
+    stats,
+    post,
+    views: new ViewSlotMap(stats, viewNames, !views.trivial),
+    queryLog: deps.queryLog?.forConfig(config.queryLog, viewNames, !views.trivial) ?? null,
+  });
   const rebinding = RebindingFilter.create(config.rebinding, views.zoneNames());
   const resolver = forwarding
     ? new Resolver(resolverOptions(config, log), { cache: deps.previous?.resolver?.cache ?? null, filter: rebinding })
@@ -82,6 +94,7 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
     head: chain(stages),
     responder,
     resolver,
+    rebinding: resolver ? rebinding : null,
     async close() {
       await resolver?.close();
     },

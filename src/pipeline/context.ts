@@ -56,6 +56,10 @@ export class QueryContext {
   /** Per-feature slots: the split-horizon view, the verified TSIG state. Typed by their owners. */
   view: unknown = null;
   tsig: unknown = null;
+  /** Display name of the upstream that answered (forwarded answers), for the query log. */
+  upstream: string | null = null;
+  /** Split-horizon translation rewrote an address in the answer (query log). */
+  translated = false;
   /** Monotonic start time in ms (performance.now()). */
   start = 0;
   /** True once a response was sent or the query dropped; guards against double replies. */
@@ -76,6 +80,8 @@ export class QueryContext {
     this.edeText = '';
     this.view = null;
     this.tsig = null;
+    this.upstream = null;
+    this.translated = false;
     this.start = now;
     this.done = false;
   }
@@ -92,6 +98,8 @@ export class QueryContext {
     c.edeText = this.edeText;
     c.view = this.view;
     c.tsig = this.tsig;
+    c.upstream = this.upstream;
+    c.translated = this.translated;
     return c;
   }
 }

@@ -2,7 +2,8 @@ import { EdnsOption, HEADER_SIZE, RCode, RRType } from '../wire/constants.js';
 import { decodeMessage, encodeMessage } from '../wire/message.js';
 import type { Message } from '../wire/types.js';
 import { AnswerSource, type QueryContext } from './context.js';
-import type { QueryStats } from '../observability/query-stats.js';
+import type { QueryLog } from '../observability/query-log.js';
+import type { QueryStats, ViewSlotMap } from '../observability/query-stats.js';
 
 /**
  * A step on the way out (e.g. split-horizon translation): gets the response wire without OPT and
@@ -26,6 +27,10 @@ export interface ResponderOptions {
   post?: PostStage[];
   signer?: ResponseSigner | null;
   now?: () => number;
+  /** Per-view counting (View.index → QueryStats slot). */
+  views?: ViewSlotMap | null;
+  /** The query log; null when it is off (costs one check). */
+  queryLog?: QueryLog | null;
 }
 
 /**
@@ -38,6 +43,8 @@ export class Responder {
   readonly #post: PostStage[] | null;
   readonly #signer: ResponseSigner | null;
   readonly #now: () => number;
+  readonly #views: ViewSlotMap | null;
+  readonly #queryLog: QueryLog | null;
 
   constructor(opts: ResponderOptions) {
     this.#udpSize = opts.udpPayloadSize;
@@ -45,6 +52,8 @@ export class Responder {
     this.#post = opts.post && opts.post.length > 0 ? opts.post : null;
     this.#signer = opts.signer ?? null;
     this.#now = opts.now ?? performance.now.bind(performance);
+    this.#views = opts.views ?? null;
+    this.#queryLog = opts.queryLog ?? null;
   }
 
   /** Bytes a producer must leave free below ctx.maxSize (OPT + signature). */
@@ -70,7 +79,9 @@ export class Responder {
     if (ctx.q.hasEdns) wire = this.#appendOpt(ctx, wire);
     if (this.#signer !== null && ctx.tsig) wire = this.#signer.sign(ctx, wire);
     const rcode = (wire[3]! & 0xf) | (ctx.extRcode & 0xff0);
-    this.#stats.count(ctx.source, rcode, ctx.q.qtype, (this.#now() - ctx.start) / 1000);
+    const seconds = (this.#now() - ctx.start) / 1000;
+    this.#stats.count(ctx.source, rcode, ctx.q.qtype, seconds, this.#views === null ? -1 : this.#views.of(ctx.view));
+    if (this.#queryLog !== null) this.#queryLog.log(ctx, rcode, seconds);
     ctx.sink!.reply(ctx, wire);
   }
 

@@ -4,6 +4,7 @@ import { EdeCode, RCode } from '../wire/constants.js';
 import { readName } from '../wire/name.js';
 import type { QueryView } from '../wire/query-view.js';
 import type { UpstreamQuestion, UpstreamResult } from './upstream/index.js';
+import type { UpstreamStats } from './upstream/types.js';
 import type { AnswerCache } from './cache/answer-cache.js';
 import { CacheEntry, EntryKind } from './cache/entry.js';
 import type { ServeStaleSettings } from './cache/options.js';
@@ -18,6 +19,8 @@ import { Flight } from './flight.js';
 export interface UpstreamQuerier {
   query(q: UpstreamQuestion, budgetMs: number): Promise<UpstreamResult>;
   close(): Promise<void>;
+  /** Per-upstream counters (UpstreamGroup has them; test doubles may not). */
+  stats?(): UpstreamStats[];
 }
 
 export interface ForwarderSettings extends TtlPolicy {
@@ -168,6 +171,7 @@ export class Forwarder {
       if (w.done) continue;
       try {
         w.source = AnswerSource.Upstream;
+        w.upstream = r.upstream;
         if (ede >= 0) w.ede = ede;
         this.#out.send(w, patchAnswer(packed.wire, packed.ttlOffsets, w.q, 0, -1));
       } catch {

@@ -11,6 +11,7 @@ import { monotonicClock, type Clock } from './clock.js';
 import { DomainMap } from './domain-map.js';
 import { Forwarder, type AnswerFilter, type Routes, type UpstreamQuerier } from './forwarder.js';
 import { UpstreamGroup, type UpstreamGroupOptions, type UpstreamLogger, type UpstreamSpec } from './upstream/index.js';
+import type { UpstreamStats } from './upstream/types.js';
 
 /** Conditional forwarding: names at or below `name` go to these servers instead of the default ones. */
 export interface ForwardDomainOptions {
@@ -122,6 +123,11 @@ export class Resolver {
       new ForwardStage(out, fwd),
     );
     return stages;
+  }
+
+  /** Counters of every upstream server, group by group (metrics add up a server listed twice). */
+  upstreamStats(): UpstreamStats[] {
+    return this.#groups.flatMap((g) => g.stats?.() ?? []);
   }
 
   /** Counters and fill of the cache, and upstream queries in flight. */

@@ -47,6 +47,7 @@ export class TranslateStage implements PostStage {
     if (n > 0) {
       const c = view.counters;
       c.translatedAnswers++;
+      ctx.translated = true;
       c.translatedAddresses += n;
     }
     return wire;

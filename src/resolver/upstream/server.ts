@@ -1,3 +1,4 @@
+import { DurationHistogram } from '../../observability/histogram.js';
 import type { Transport } from './pending.js';
 import type { UpstreamLogger, UpstreamSpec, UpstreamStats } from './types.js';
 
@@ -28,6 +29,8 @@ export class ServerState {
   failures = 0;
   timeouts = 0;
   rttSum = 0;
+  /** Round trips of answered queries, in seconds, for the metrics histogram. */
+  readonly rtt = new DurationHistogram();
   rejected = 0;
   truncated = 0;
   connections = 0;
@@ -57,6 +60,7 @@ export class ServerState {
   /** A usable answer (or SERVFAIL) came back after `rtt` ms. */
   onAnswer(rtt: number, healthy: boolean): void {
     this.rttSum += rtt;
+    this.rtt.observe(rtt / 1000);
     this.srtt = this.#measured ? this.srtt + (rtt - this.srtt) * SRTT_GAIN : rtt;
     this.#measured = true;
     if (healthy) {
@@ -97,7 +101,7 @@ export class ServerState {
     return {
       name: this.name, queries: this.queries, failures: this.failures, timeouts: this.timeouts,
       rttSum: Math.round(this.rttSum), srttMs: Math.round(this.srtt), healthy: this.down ? 0 : 1,
-      rejected: this.rejected, truncated: this.truncated, connections: this.connections,
+      rejected: this.rejected, truncated: this.truncated, connections: this.connections, rtt: this.rtt,
     };
   }
 }

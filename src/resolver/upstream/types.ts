@@ -2,6 +2,8 @@
  * Public shapes of the upstream clients (the forwarder's view of "a server to ask").
  */
 
+import type { DurationHistogram } from '../../observability/histogram.js';
+
 /** One configured upstream server. */
 export interface UpstreamSpec {
   /** Label for logs and metrics; unique within a group. */
@@ -67,6 +69,8 @@ export interface UpstreamStats {
   truncated: number;
   /** TCP/TLS connections or HTTP/2 sessions opened. */
   connections: number;
+  /** Round trips of answered attempts (seconds), when the server keeps a histogram. */
+  rtt?: DurationHistogram;
 }
 
 /** The subset of a pino logger the clients use. */

@@ -1,0 +1,43 @@
+/**
+ * Liveness and readiness as the HTTP endpoints report them. Alive means the process answers
+ * at all. Ready means config and zones are loaded and every DNS listener is bound, and the
+ * server is not shutting down: Kubernetes then sends it traffic.
+ */
+export interface HealthStatus {
+  readonly ready: boolean;
+  /** Why not ready (`starting`, `stopping`), or `ready`. */
+  readonly state: string;
+}
+
+/** What the HTTP listener asks. */
+export interface HealthSource {
+  status(): HealthStatus;
+}
+
+const State = { Loading: 0, Loaded: 1, Serving: 2, Stopping: 3 } as const;
+type State = (typeof State)[keyof typeof State];
+const NAMES = ['loading', 'starting', 'ready', 'stopping'] as const;
+
+/** The daemon's lifecycle, moved forward by the Server: loaded → listening → stopping. */
+export class Readiness implements HealthSource {
+  #state: State = State.Loading;
+
+  /** Config and zones are loaded. */
+  loaded(): void {
+    if (this.#state === State.Loading) this.#state = State.Loaded;
+  }
+
+  /** Every listener is bound (implies loaded). */
+  listening(): void {
+    if (this.#state !== State.Stopping) this.#state = State.Serving;
+  }
+
+  /** Shutdown has begun: not ready from now on. */
+  stopping(): void {
+    this.#state = State.Stopping;
+  }
+
+  status(): HealthStatus {
+    return { ready: this.#state === State.Serving, state: NAMES[this.#state] };
+  }
+}
