@@ -47,6 +47,7 @@ export class QueryView {
    */
   parse(buf: Buffer): boolean {
     this.buf = buf;
+    this.#key = null;
     this.error = '';
     this.hasEdns = false;
     this.ednsDo = false;
@@ -135,6 +136,7 @@ export class QueryView {
    * One string per call; no name decoding.
    */
   key(): string {
+    if (this.#key !== null) return this.#key;
     const b = this.buf;
     const k = KEY_SCRATCH;
     let n = 0;
@@ -147,8 +149,12 @@ export class QueryView {
     k[n++] = this.qclass >> 8;
     k[n++] = this.qclass & 0xff;
     k[n++] = (this.ednsDo ? 1 : 0) | (this.cd ? 2 : 0);
-    return k.toString('latin1', 0, n);
+    this.#key = k.toString('latin1', 0, n);
+    return this.#key;
   }
+
+  /** key() of the current packet, computed at most once per parse (several stages ask). */
+  #key: string | null = null;
 
   /** Finds an EDNS option; returns the offset of its data and sets `optionLen`, or -1. */
   findOption(code: number): number {
