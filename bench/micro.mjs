@@ -10,6 +10,7 @@ import { buildRuntime } from '../dist/runtime.js';
 import { createLogger } from '../dist/observability/log.js';
 import { encodeMessage } from '../dist/wire/message.js';
 import { emptyMessage } from '../dist/wire/types.js';
+import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -36,10 +37,23 @@ const q = query('host1.home.lan.');
 const view = new QueryView();
 bench('wire: QueryView.parse', () => view.parse(q));
 view.parse(q);
-bench('wire: QueryView.key', () => view.key());
+bench('wire: QueryView.parse + key', () => { view.parse(q); return view.key(); });
 
+// A one-answer upstream in this process, so cache entries can be primed through the real path.
+const upstream = createSocket('udp4');
+upstream.on('message', (m, r) => {
+  const out = Buffer.concat([m.subarray(0, m.length - 11), Buffer.from('c00c000100010000012c0004c6336407', 'hex')]);
+  out[2] |= 0x80; out[3] = 0x80; out.writeUInt16BE(1, 6); out.writeUInt16BE(0, 10);
+  upstream.send(out, r.port, r.address);
+});
+await new Promise((r) => upstream.bind(0, '127.0.0.1', r));
 const config = parseConfig(`
 server: { listen: [{ address: 127.0.0.1, port: 0 }] }
+forward: { upstreams: [{ address: 127.0.0.1, port: ${upstream.address().port} }] }
+views:
+  list:
+    - { name: lan, match: [127.0.0.2], translate: [{ external: 198.51.100.7, internal: 10.0.20.7 }] }
+    - { name: default }
 zones:
   - { name: home.lan., file: zones/home.lan.zone }
   - { name: 1.168.192.in-addr.arpa., file: zones/1.168.192.in-addr.arpa.zone }
@@ -50,15 +64,20 @@ let sent = 0;
 const sink = { reply() { sent++; }, dropped() {} };
 const ctx = new QueryContext();
 const head = rt.pipeline.head;
-function through(msg) {
+function through(msg, address = '127.0.0.1') {
   return () => {
-    ctx.reset(msg, '127.0.0.1', 5353, 4, TransportKind.Udp, sink, null, 0);
+    ctx.reset(msg, address, 5353, 4, TransportKind.Udp, sink, null, 0);
     head.handle(ctx);
   };
 }
+const cached = query('www.example.net.');
+through(cached)();
+await new Promise((r) => setTimeout(r, 200)); // the miss went upstream and was cached
 bench('pipeline: authoritative A (memo hit)', through(q));
 bench('pipeline: authoritative NXDOMAIN (memo hit)', through(query('nope.home.lan.')));
 bench('pipeline: authoritative CNAME chain (memo hit)', through(query('www.home.lan.')));
-bench('pipeline: REFUSED (name outside zones)', through(query('example.com.')));
+bench('pipeline: cache hit A', through(cached));
+bench('pipeline: cache hit A, translating view', through(cached, '127.0.0.2'));
 if (sent === 0) throw new Error('nothing was answered');
 await rt.close();
+upstream.close();
