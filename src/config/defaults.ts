@@ -26,6 +26,10 @@ export const DEFAULTS = deepFreeze({
   'zones[]': {
     allowInclude: false,
     fallthrough: false,
+    type: 'primary',
+    'primaries[]': { port: 53 },
+    notify: [],
+    'notify[]': { port: 53 },
     update: {
       preset: 'none',
       rules: [],

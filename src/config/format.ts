@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { prefixText } from './net.js';
-import type { Config, Prefix, SocketAddress, UpdatePolicy, UpstreamConfig, ZoneConfig } from './types.js';
+import type { Config, Prefix, RemoteServerConfig, SocketAddress, UpdatePolicy, UpstreamConfig, ZoneConfig } from './types.js';
 import { formatDuration, formatSize } from './units.js';
 import { typeToString } from '../wire/constants.js';
 
@@ -30,9 +30,19 @@ function update(u: UpdatePolicy): object {
   };
 }
 
+function remote(r: RemoteServerConfig): object {
+  return r.key === null ? { address: r.address, port: r.port } : { address: r.address, port: r.port, key: r.key };
+}
+
 function zone(z: ZoneConfig): object {
-  const { name, file, allowInclude, fallthrough } = z;
-  return z.update ? { name, file, allowInclude, fallthrough, update: update(z.update) } : { name, file, allowInclude, fallthrough };
+  const { name, file, allowInclude, fallthrough, type } = z;
+  const out: Record<string, unknown> = { name, type, file, allowInclude, fallthrough };
+  if (z.update) out['update'] = update(z.update);
+  if (type === 'secondary') out['primaries'] = z.primaries.map(remote);
+  out['notify'] = z.notify.map(remote);
+  if (z.allowTransfer) out['allowTransfer'] = { keys: z.allowTransfer.keys, networks: prefixes(z.allowTransfer.networks) };
+  if (type === 'secondary') out['allowUpdateForwarding'] = z.allowUpdateForwarding;
+  return out;
 }
 
 function upstream(u: UpstreamConfig): object {

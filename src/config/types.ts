@@ -101,16 +101,45 @@ export interface UpdatePolicy {
   readonly scavenge: { readonly enabled: boolean; readonly grace: Seconds };
 }
 
+export type ZoneType = 'primary' | 'secondary';
+
+/** A server this one transfers from (`primaries`) or sends NOTIFY to (`notify`). */
+export interface RemoteServerConfig {
+  /** IP address (canonical text), or a host name (lower case, no trailing dot) resolved when used. */
+  readonly address: string;
+  readonly port: number;
+  /** TSIG key (lower-case FQDN) to sign with, and by which a primary's NOTIFY is recognised; or null. */
+  readonly key: string | null;
+}
+
+/** Who may transfer a zone: signed with one of `keys` and/or from one of `networks` (both when both are given). */
+export interface TransferAcl {
+  readonly keys: readonly string[];
+  readonly networks: readonly Prefix[];
+}
+
 export interface ZoneConfig {
   /** Lower-case FQDN of the apex. */
   readonly name: string;
-  /** Absolute path of the master file (checked readable at load). */
+  /**
+   * Absolute path. Primary: the master file (checked readable at load). Secondary: where the
+   * transferred copy is kept (default `<dataDir>/<zone>.zone`; need not exist yet).
+   */
   readonly file: string;
   readonly allowInclude: boolean;
   /** When the zone has no data for a name, continue as if it were not there. */
   readonly fallthrough: boolean;
-  /** RFC 2136 policy; null refuses all updates. */
+  /** RFC 2136 policy; null refuses all updates (always null for a secondary). */
   readonly update: UpdatePolicy | null;
+  readonly type: ZoneType;
+  /** Secondary only (never empty there): where the zone is transferred from, in order of preference. */
+  readonly primaries: readonly RemoteServerConfig[];
+  /** Servers sent a NOTIFY (RFC 1996) whenever the zone's serial changes. */
+  readonly notify: readonly RemoteServerConfig[];
+  /** Who may AXFR/IXFR the zone; null refuses everyone. */
+  readonly allowTransfer: TransferAcl | null;
+  /** Secondary: relay UPDATE messages to the primary (RFC 2136 §6). Always false for a primary. */
+  readonly allowUpdateForwarding: boolean;
 }
 
 export interface RecursionConfig {
