@@ -5,7 +5,10 @@ import { createLogger } from './observability/log.js';
 import { FileWatcher, watchedFiles } from './reload/watch.js';
 import { Server, zoneSummary } from './server.js';
 import { loadZoneFile } from './zone/load.js';
-import { displayPath } from './zone/catalog.js';
+import { displayPath, loadZones } from './zone/catalog.js';
+import { UpdateManager } from './update/manager.js';
+import { canonicalName, fqdn } from './wire/name.js';
+import type { Config, ZoneConfig } from './config/types.js';
 import { formatIssue } from './zone/errors.js';
 import { rrToText } from './wire/presentation.js';
 import { dumpZone } from './zone/dump.js';
@@ -48,7 +51,11 @@ class UsageError extends Error {}
 async function check(file: string): Promise<number> {
   const config = await loadConfig(file);
   let errors = 0;
-  for (const zc of config.zones) {
+  for (const zc of allZones(config)) {
+    if (zc.type === 'secondary') {
+      process.stdout.write(`zone ${zc.name}: secondary of ${zc.primaries.map((p) => `${p.address}:${p.port}`).join(', ')}\n`);
+      continue;
+    }
     try {
       const { zone, warnings } = loadZoneFile(displayPath(zc.file), zc.name, { allowInclude: zc.allowInclude });
       for (const w of warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
@@ -63,15 +70,39 @@ async function check(file: string): Promise<number> {
   return 0;
 }
 
+/** Global zones, then the zones only a view serves (each configuration once). */
+function allZones(config: Config): ZoneConfig[] {
+  return [...new Set([...config.zones, ...config.views.list.flatMap((v) => v.zones)])];
+}
+
+/**
+ * The zone as served: the file's records with the journaled dynamic records on top (the
+ * journal is read, never written, so this is safe beside a running server), or the
+ * transferred copy of a secondary zone.
+ */
 async function dump(file: string, name: string): Promise<number> {
-  const server = await Server.create(file, createLogger('silent'));
-  const zone = server.runtime.zones.get(name.endsWith('.') ? name : name + '.');
-  if (!zone) {
-    process.stderr.write(`zone ${name} is not served by ${displayPath(file)}\n`);
+  const config = await loadConfig(file);
+  const key = canonicalName(fqdn(name));
+  const zc = allZones(config).find((z) => z.name === key);
+  if (!zc) {
+    process.stderr.write(`zone ${name} is not configured in ${displayPath(file)}\n`);
     return 1;
   }
+  const log = createLogger('silent');
+  const loaded = zc.type === 'secondary' ? null : loadZones([zc], log);
+  if (loaded && loaded.failures.length > 0) {
+    process.stderr.write(`${loaded.failures[0]!.message}\n`);
+    return 1;
+  }
+  let zone;
+  if (loaded) {
+    const updates = new UpdateManager({ dataDir: config.server.dataDir, log, readOnly: true });
+    zone = updates.adopt([zc], loaded.zones)[0]!;
+    await updates.close();
+  } else {
+    zone = loadZoneFile(displayPath(zc.file), zc.name).zone;
+  }
   process.stdout.write(dumpZone(zone, rrToText));
-  await server.stop(0);
   return 0;
 }
 

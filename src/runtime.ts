@@ -1,4 +1,4 @@
-import type { Config } from './config/types.js';
+import type { Config, ZoneConfig } from './config/types.js';
 import type { Logger } from './observability/log.js';
 import type { QueryLogOutput } from './observability/query-log.js';
 import type { QueryStats } from './observability/query-stats.js';
@@ -7,6 +7,9 @@ import { loadZones, type ZoneLoadFailure } from './zone/catalog.js';
 import { ZoneStore } from './zone/store.js';
 import { loadViews } from './view/load.js';
 import type { ViewSet } from './view/views.js';
+import { keyringFromConfig } from './pipeline/stages/tsig.js';
+import type { UpdateManager } from './update/manager.js';
+import type { ReplicationManager } from './xfr/manager.js';
 
 /**
  * Everything one version of the configuration serves: zones and the request pipeline. A reload
@@ -29,15 +32,38 @@ export interface RuntimeEnv {
   previous?: Runtime | null;
   /** The Server's query log output (null or absent: no query log). */
   queryLog?: QueryLogOutput | null;
+  /** Dynamic data of the zones that take updates; lives as long as the Server. */
+  updates: UpdateManager;
+  /** Zone transfers, NOTIFY and secondary zones; lives as long as the Server. */
+  replication: ReplicationManager;
 }
 
 export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Runtime> {
   const zoneLog = env.log.child({ component: 'zone' });
   const prev = env.previous?.zones;
   const loaded = loadZones(config.zones, zoneLog, prev ? (name) => prev.get(name) : undefined);
-  const zones = new ZoneStore(loaded.zones);
+  // Zones that take updates come back with their journaled records on top of the file's.
+  const served = env.updates.adopt(config.zones, loaded.zones);
+  const zones = new ZoneStore(served);
+  const keyring = keyringFromConfig(config.keys);
+  env.replication.adopt(config, served, keyring);
   const { views, failures: viewFailures } = loadViews(config, zones, zoneLog, env.previous?.views ?? null);
-  const pipeline = buildPipeline({ config, views, stats: env.stats, log: env.log, previous: env.previous?.pipeline ?? null, queryLog: env.queryLog ?? null });
+  // Every store serving zones gets new versions from updates and transfers as they happen.
+  // (Views without zones of their own share the global store.)
+  const stores = new Map<ZoneStore, readonly ZoneConfig[]>([[zones, config.zones]]);
+  for (const vc of config.views.list) {
+    const store = views.get(vc.name)?.zones;
+    if (store !== undefined && !stores.has(store)) stores.set(store, vc.zones);
+  }
+  for (const [store, configs] of stores) {
+    env.updates.attach(store);
+    env.replication.attach(store, configs);
+  }
+  const pipeline = buildPipeline({
+    config, views, zones, keyring, stats: env.stats, log: env.log,
+    updates: env.updates, replication: env.replication,
+    previous: env.previous?.pipeline ?? null, queryLog: env.queryLog ?? null,
+  });
   return {
     config,
     zones,
@@ -45,6 +71,10 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
     pipeline,
     zoneFailures: [...loaded.failures, ...viewFailures],
     async close() {
+      for (const store of stores.keys()) {
+        env.updates.detach(store);
+        env.replication.detach(store);
+      }
       await pipeline.close();
     },
   };

@@ -13,7 +13,13 @@ import { serverSource } from './observability/sources/server.js';
 import { transportSource } from './observability/sources/transport.js';
 import { viewSource } from './observability/sources/views.js';
 import { packageVersion } from './observability/version.js';
+import { updateSource, tsigSource } from './observability/sources/update.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
+import { keyringFromConfig } from './pipeline/stages/tsig.js';
+import { UpdateManager } from './update/manager.js';
+import { updateDetailSource } from './update/metrics.js';
+import { ReplicationManager } from './xfr/manager.js';
+import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
 
@@ -30,6 +36,10 @@ export class Server {
   readonly metrics = new Metrics();
   readonly readiness = new Readiness();
   readonly queryLog: QueryLogOutput;
+  /** Dynamic zone data and journals, kept across reloads. */
+  readonly updates: UpdateManager;
+  /** Transfers, NOTIFY and secondary zones, kept across reloads. */
+  readonly replication: ReplicationManager;
   #ops: OpsHttpServer | null = null;
   #opsAddress: { address: string; port: number } | null = null;
   #runtime: Runtime;
@@ -39,8 +49,10 @@ export class Server {
   #reloading: Promise<boolean> | null = null;
   readonly #configFile: string;
 
-  private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput) {
+  private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput, updates: UpdateManager, replication: ReplicationManager) {
     this.#configFile = configFile;
+    this.updates = updates;
+    this.replication = replication;
     this.stats = stats;
     this.#runtime = runtime;
     this.log = log;
@@ -54,6 +66,10 @@ export class Server {
     this.metrics.add(upstreamSource(() => this.#runtime.pipeline.resolver?.upstreamStats() ?? []));
     this.metrics.add(rebindingSource(() => this.#runtime.pipeline.rebinding?.counters ?? null));
     this.metrics.add(viewSource(() => this.#runtime.views.views));
+    this.metrics.add(updateSource(() => updates.counters.results()));
+    this.metrics.add(tsigSource(() => updates.counters.tsig));
+    this.metrics.add(updateDetailSource(updates.counters));
+    this.metrics.add(xfrSource(replication.counters, () => replication.statuses()));
     this.readiness.loaded();
   }
 
@@ -63,8 +79,17 @@ export class Server {
     const logger = log ?? createLogger(config.log.level);
     const stats = new QueryStats();
     const queryLog = new QueryLogOutput();
-    const runtime = await buildRuntime(config, { log: logger, stats, queryLog });
-    return new Server(configFile, runtime, logger, stats, queryLog);
+    const updates = new UpdateManager({ dataDir: config.server.dataDir, log: logger });
+    const replication = new ReplicationManager({ keyring: keyringFromConfig(config.keys), log: logger });
+    updates.attach(replication.feed); // replication sees every committed update
+    try {
+      const runtime = await buildRuntime(config, { log: logger, stats, queryLog, updates, replication });
+      return new Server(configFile, runtime, logger, stats, queryLog, updates, replication);
+    } catch (err) {
+      await replication.close();
+      await updates.close();
+      throw err;
+    }
   }
 
   get runtime(): Runtime {
@@ -136,7 +161,10 @@ export class Server {
     let next: Runtime;
     try {
       const config = await loadConfig(this.#configFile);
-      next = await buildRuntime(config, { log: this.log, stats: this.stats, previous: this.#runtime, queryLog: this.queryLog });
+      next = await buildRuntime(config, {
+        log: this.log, stats: this.stats, previous: this.#runtime, queryLog: this.queryLog,
+        updates: this.updates, replication: this.replication,
+      });
     } catch (err) {
       this.reloads.record(false);
       this.log.error({ result: 'error' }, `reload refused, the running configuration stays: ${(err as Error).message}`);
@@ -157,6 +185,8 @@ export class Server {
       this.readiness.stopping();
       await this.#listeners?.close({ graceMs });
       await this.#runtime.close();
+      await this.replication.close();
+      await this.updates.close(); // queued updates finish and are journaled first
       await this.#ops?.close();
       await this.queryLog.close();
     })();

@@ -1,5 +1,6 @@
 import { TIME_BUCKETS } from './histogram.js';
 import type { MetricDef, MetricType } from './metrics.js';
+import { XFR_METRICS } from '../xfr/metrics.js';
 
 /**
  * Every horizond metric family, in one table: `horizond_<subsystem>_<name>_<unit|total>`.
@@ -66,6 +67,11 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   // Dynamic updates and TSIG.
   c('horizond_updates_total', 'RFC 2136 updates, by zone and result (the RCODE sent, lower case: noerror, refused, notauth, yxrrset...).', ['zone', 'result']),
   c('horizond_tsig_failures_total', 'Messages whose TSIG failed verification, by reason (badkey, badsig, badtime, badtrunc, formerr).', ['reason']),
+  c('horizond_update_refusals_total', 'Refused or failed updates, by reason (policy, prerequisite, static record, ...).', ['reason']),
+  c('horizond_update_journal_commits_total', 'Journal group commits (one fsync each).'),
+  c('horizond_update_journal_compactions_total', 'Journal compactions (snapshot written, journal truncated).'),
+  c('horizond_update_journal_tails_cut_total', 'Torn or corrupt journal tails detected at startup and cut at the last good record.'),
+  c('horizond_update_scavenged_total', 'Dynamic names removed by scavenging.'),
 
   // Configuration and zones (server.ts, runtime.ts).
   c('horizond_config_reloads_total', 'Configuration reloads, by result (ok, error).', ['result']),
@@ -87,4 +93,7 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   g('horizond_tcp_connections_active', 'TCP connections open now.', ['listener']),
   c('horizond_tcp_connections_closed_total', 'TCP connections closed by the server, by reason (idle, malformed, overflow).', ['listener', 'reason']),
   c('horizond_tcp_read_pauses_total', 'Times reading a TCP connection paused at the pipelining limit.', ['listener']),
+
+  // Zone transfers, NOTIFY, secondary zones and update forwarding (xfr/metrics.ts).
+  ...XFR_METRICS,
 ]);

@@ -17,12 +17,27 @@ import type { PostStage } from './responder.js';
 import { ReverseQuestionStage, ReverseTranslateStage } from './stages/reverse-translate.js';
 import { TranslateStage } from './stages/translate.js';
 import { LocalChainStage, ViewStage, viewOf, viewZoneSource } from './stages/view.js';
-import type { ViewSet } from '../view/views.js';
+import type { View, ViewSet } from '../view/views.js';
 import { RebindingFilter } from '../resolver/rebinding.js';
+import type { Keyring } from '../tsig/keyring.js';
+import type { UpdateManager } from '../update/manager.js';
+import { Opcode } from '../wire/constants.js';
+import type { ReplicationManager } from '../xfr/manager.js';
+import type { ZoneStore } from '../zone/store.js';
+import { NotifyStage } from './stages/notify.js';
+import { TsigSigner, TsigStage } from './stages/tsig.js';
+import { UpdateForwardStage } from './stages/update-forward.js';
+import { UpdateStage } from './stages/update.js';
+import { XfrStage } from './stages/xfr.js';
 
 export interface PipelineDeps {
   config: Config;
   views: ViewSet;
+  /** The global zones (views without zones of their own serve these). */
+  zones: ZoneStore;
+  keyring: Keyring;
+  updates: UpdateManager;
+  replication: ReplicationManager;
   stats: QueryStats;
   log: Logger;
   /** The pipeline being replaced on reload: its cache is kept. */
@@ -44,8 +59,16 @@ export interface BuiltPipeline extends Pipeline {
  *
  * 1. accept: header screening before anything reads the message (FORMERR/NOTIMP/BADVERS, drops
  *    responses), and the client's size limit.
- * 1a. view: which split-horizon view the client is in (every later stage reads ctx.view).
- * 1b. reverse-translate: a PTR for a translated internal address asks for the external name.
+ * 1a. update-forward: an UPDATE for a zone we are secondary for goes to the primary exactly as
+ *    it was signed (before tsig, which would consume the signature).
+ * 1b. tsig: verify signed messages before anything acts on them; errors answered per RFC 8945.
+ * 1c. view: which split-horizon view the client is in (every later stage reads ctx.view).
+ * 1d. update: RFC 2136 (needs the verified key); an UPDATE never reaches the query stages.
+ * 1e. notify: RFC 1996 from our primaries; others are ignored and counted.
+ * 1f. xfr: AXFR/IXFR by allowTransfer (may name keys, so after tsig); before authoritative
+ *    because a transfer is not a lookup.
+ * 1g. reverse-translate: a PTR for a translated internal address asks for the external name
+ *    (after tsig: it rewrites the question).
  * 2. authoritative: our zones answer first and to everyone (the site's names resolve even for
  *    clients that may not recurse).
  * 3. recursion-acl: from here on only clients allowed to recurse (never an open resolver).
@@ -74,17 +97,30 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
     post,
     views: new ViewSlotMap(stats, viewNames, !views.trivial),
     queryLog: deps.queryLog?.forConfig(config.queryLog, viewNames, !views.trivial) ?? null,
+    signer: new TsigSigner(),
   });
   const rebinding = RebindingFilter.create(config.rebinding, views.zoneNames());
   const resolver = forwarding
     ? new Resolver(resolverOptions(config, log), { cache: deps.previous?.resolver?.cache ?? null, filter: rebinding })
     : null;
   const recursion = resolver ? compileAllowList(config.recursion.allow) : null;
+  const { replication, updates, zones } = deps;
+  const xfrLog = log.child({ component: 'xfr' });
+  const hasSecondary = [...config.zones, ...config.views.list.flatMap((v) => v.zones)].some((z) => z.type === 'secondary');
   const stages: Stage[] = [
-    new AcceptStage(responder, { udpPayloadSize: config.server.udpPayloadSize, stats, opcodes: [] }),
+    new AcceptStage(responder, { udpPayloadSize: config.server.udpPayloadSize, stats, opcodes: [Opcode.Update, Opcode.Notify] }),
+    ...(hasSecondary ? [new UpdateForwardStage(responder, replication, xfrLog)] : []),
+    // tsig is always there: a signed request with an unknown key still needs its BADKEY answer.
+    new TsigStage(responder, deps.keyring, { counters: updates.counters, log: log.child({ component: 'tsig' }) }),
     // view: every later stage reads ctx.view; skipped when one view serves everyone alike.
     ...(views.trivial ? [] : [new ViewStage(responder, views)]),
-    // reverse-translate: after TSIG verification (it rewrites the question), before our zones.
+    new UpdateStage(responder, updates),
+    new NotifyStage(responder, replication, xfrLog),
+    new XfrStage(responder, replication, {
+      zonesFor: (ctx) => (ctx.view as View | null)?.zones ?? zones,
+      udpPayloadSize: config.server.udpPayloadSize,
+      log: xfrLog,
+    }),
     ...(views.translatesReverse ? [new ReverseTranslateStage()] : []),
     new AuthoritativeStage(responder, viewZoneSource(views), recursion ? recursionAvailable(recursion, views) : noRecursion),
     ...(resolver ? resolver.createStages(responder) : []),

@@ -31,6 +31,7 @@ export function loadZones(configs: readonly ZoneConfig[], log: Logger, previous?
   const zones: Zone[] = [];
   const failures: ZoneLoadFailure[] = [];
   for (const zc of configs) {
+    if (zc.type === 'secondary') continue; // transferred, not read from a file: see xfr/
     const file = displayPath(zc.file);
     try {
       const { zone, warnings } = loadZoneFile(file, zc.name, { allowInclude: zc.allowInclude });

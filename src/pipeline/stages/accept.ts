@@ -8,7 +8,8 @@ import type { QueryStats } from '../../observability/query-stats.js';
  * Screens every packet from its header before anything else looks at it (miekg/dns
  * acceptfunc): responses and runts are dropped, malformed messages get FORMERR, unknown opcodes
  * NOTIMP, EDNS version > 0 BADVERS (RFC 6891 §6.1.3). Sets the client's response size limit.
- * UPDATE and NOTIFY pass on to the stages that handle them.
+ * UPDATE and NOTIFY pass on to the stages that handle them; an IXFR query may carry the
+ * client's SOA in the authority section (RFC 1995 §3).
  */
 export class AcceptStage extends Stage {
   readonly name = 'accept';
@@ -49,7 +50,7 @@ export class AcceptStage extends Stage {
     }
     if (q.opcode === Opcode.Query) {
       const t = q.qtype;
-      if (t === RRType.OPT || t === RRType.TSIG || t === RRType.TKEY || q.ancount !== 0 || q.nscount !== 0) {
+      if (t === RRType.OPT || t === RRType.TSIG || t === RRType.TKEY || q.ancount !== 0 || q.nscount > (t === RRType.IXFR ? 1 : 0)) {
         this.#stats.formerr++;
         this.#out.error(ctx, RCode.FormErr);
         return Outcome.Answered;

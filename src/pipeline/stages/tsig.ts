@@ -15,6 +15,11 @@ export function keyringFromConfig(keys: readonly TsigKeyConfig[]): Keyring {
   return new Keyring(keys.map((k) => ({ name: k.name, algorithm: k.algorithm, secret: k.secret.bytes() })));
 }
 
+/** TSIG RR layout: TYPE..RDLENGTH after the owner; Time Signed, Fudge, MAC Size; Original ID, Error, Other Len. */
+const RR_FIXED = 10;
+const TIMERS = 10;
+const TAIL = 6;
+
 /** Seconds since the epoch, fractions included (TSIG Time Signed is whole seconds). */
 const wallClock = (): number => Date.now() / 1000;
 
@@ -100,19 +105,22 @@ export class TsigSigner implements ResponseSigner {
     this.#now = now;
   }
 
-  /** Size of the TSIG record the reply will get (an upper bound). */
+  /** Size of the TSIG record the reply will get. */
   reserve(ctx: QueryContext): number {
     const r = tsigOf(ctx);
     if (r === null) return 0;
     switch (r.status) {
       case 'ok':
       case 'badtime':
-      case 'badtrunc':
-        // owner + TYPE..RDLENGTH, algorithm, timers + MAC size, MAC, original ID + error + other len, other data
-        return r.key!.nameWire.length + 10 + r.key!.algorithm.wire.length + 10 + r.key!.algorithm.size + 6 + 6;
+      case 'badtrunc': {
+        const k = r.key!;
+        const mac = Math.min(k.algorithm.size, Math.max(k.macSize, r.mac.length)); // as tsig/sign.ts chooses
+        const other = r.status === 'badtime' ? 6 : 0;
+        return k.nameWire.length + RR_FIXED + k.algorithm.wire.length + TIMERS + mac + TAIL + other;
+      }
       case 'badkey':
       case 'badsig':
-        return nameWireLength(r.keyName) + 10 + nameWireLength(r.algorithm) + 10 + 6;
+        return nameWireLength(r.keyName) + RR_FIXED + nameWireLength(r.algorithm) + TIMERS + TAIL;
       default:
         return 0;
     }

@@ -40,40 +40,42 @@ export class UpdateStage extends Stage {
     try {
       msg = parseUpdate(tsig ? stripTsig(ctx.msg, tsig) : ctx.msg);
     } catch (err) {
-      return this.#refuse(ctx, key, '(unreadable)', fail(RCode.FormErr, 'formerr', `malformed UPDATE message: ${(err as Error).message}`));
+      return this.#refuse(ctx, key, '(unreadable)', fail(RCode.FormErr, 'formerr', `malformed UPDATE message: ${(err as Error).message}`), false);
     }
     const zname = msg.zone.name;
+    const zkey = canonicalName(zname);
+    const served = this.#updates.serves(zkey);
+    const label = served ? zkey : zname; // metrics label: a configured zone, or "other"
     if (msg.zone.type !== RRType.SOA) {
-      return this.#refuse(ctx, key, zname, fail(RCode.FormErr, 'formerr', 'the zone section record must have type SOA'));
+      return this.#refuse(ctx, key, label, fail(RCode.FormErr, 'formerr', 'the zone section record must have type SOA'), served);
     }
-    const dz = this.#updates.zone(zname);
+    const dz = this.#updates.zone(zkey);
     if (!dz || dz.class !== msg.zone.class) {
-      const served = this.#updates.serves(canonicalName(zname));
       const f = served && !dz
         ? fail(RCode.Refused, 'disabled', `zone ${zname} accepts no updates`)
         : fail(RCode.NotAuth, 'notauth', `zone ${zname} is not a zone this server is primary for`);
-      return this.#refuse(ctx, key, zname, f);
+      return this.#refuse(ctx, key, label, f, served);
     }
-    if (!dz.guard) return this.#refuse(ctx, key, zname, fail(RCode.Refused, 'disabled', `zone ${zname} accepts no updates`));
+    if (!dz.guard) return this.#refuse(ctx, key, dz.origin, fail(RCode.Refused, 'disabled', `zone ${dz.origin} accepts no updates`));
     if (tsig && this.#updates.replay.check(key!, tsig.mac, this.#nowSeconds())) {
       // RFC 8945 §5.2.3: a replayed request is answered BADTIME, signed.
       tsig.status = 'badtime';
       this.#updates.counters.tsig.badtime++;
-      return this.#refuse(ctx, key, zname, fail(RCode.NotAuth, 'replay', 'this signed request was already received (replay)'));
+      return this.#refuse(ctx, key, dz.origin, fail(RCode.NotAuth, 'replay', 'this signed request was already received (replay)'));
     }
     return this.#submit(ctx.detach(), dz, msg, key);
   }
 
   #submit(ctx: QueryContext, dz: DynamicZone, msg: UpdateMessage, key: string | null): Outcome {
-    dz.submit({ msg, key, address: ctx.address }).then(
-      (r: UpdateResult) => this.#out.send(ctx, errorResponse(ctx, r.rcode)),
-      () => this.#out.send(ctx, errorResponse(ctx, RCode.ServFail)),
-    );
+    dz.submit({ msg, key, address: ctx.address })
+      .then((r: UpdateResult) => r.rcode, () => RCode.ServFail)
+      .then((rcode) => this.#out.send(ctx, errorResponse(ctx, rcode)))
+      .catch(() => this.#out.drop(ctx));
     return Outcome.Pending;
   }
 
-  #refuse(ctx: QueryContext, key: string | null, zone: string, f: Failure): Outcome {
-    this.#updates.audit.refused({ client: ctx.address, key, zone }, f);
+  #refuse(ctx: QueryContext, key: string | null, zone: string, f: Failure, served = true): Outcome {
+    this.#updates.audit.refused({ client: ctx.address, key, zone, served }, f);
     this.#out.send(ctx, errorResponse(ctx, f.rcode));
     return Outcome.Answered;
   }

@@ -1,0 +1,69 @@
+import type { MetricsSink, MetricsSource } from '../observability/metrics.js';
+import { REASONS, type Reason } from './outcome.js';
+
+/** Zone label for updates naming a zone we do not serve (the label set stays bounded). */
+export const OTHER_ZONE = 'other';
+
+/**
+ * Update and TSIG counters: plain integers bumped where things happen and read at scrape time.
+ * One instance lives as long as the process (it outlives config reloads).
+ */
+export class UpdateCounters {
+  /** UPDATE messages that reached a zone's queue. */
+  received = 0;
+  /** Updates that changed the zone (journaled, then served). */
+  applied = 0;
+  /** Updates that succeeded without changing anything (all prerequisites held, nothing to do). */
+  unchanged = 0;
+  /** Refused or failed updates by reason. */
+  readonly refused: Record<Reason, number> = Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<Reason, number>;
+  /** Signed messages (queries and updates) whose TSIG failed, by TSIG status. */
+  readonly tsig: Record<'formerr' | 'badkey' | 'badsig' | 'badtime' | 'badtrunc', number> = {
+    formerr: 0, badkey: 0, badsig: 0, badtime: 0, badtrunc: 0,
+  };
+  /** Signed messages that verified. */
+  tsigVerified = 0;
+  /** Journal group commits (one fsync each) and the updates they carried. */
+  commits = 0;
+  committedUpdates = 0;
+  /** Journal compactions done, and torn or corrupt journal tails cut at startup. */
+  compactions = 0;
+  journalTailsCut = 0;
+  /** Dynamic names removed by scavenging. */
+  scavenged = 0;
+  /** Answers by zone and RCODE: `zone \0 rcode` → count (updates are rare: a Map is fine). */
+  readonly #results = new Map<string, number>();
+
+  /** Counts one answered update: `zone` as configured (or OTHER_ZONE), `result` the RCODE name. */
+  result(zone: string, result: string): void {
+    const k = `${zone}\0${result.toLowerCase()}`;
+    this.#results.set(k, (this.#results.get(k) ?? 0) + 1);
+  }
+
+  /** `{ zone, result, count }` for every pair seen (the shape observability's updateSource reads). */
+  *results(): IterableIterator<{ zone: string; result: string; count: number }> {
+    for (const [k, count] of this.#results) {
+      const i = k.indexOf('\0');
+      yield { zone: k.slice(0, i), result: k.slice(i + 1), count };
+    }
+  }
+}
+
+/**
+ * The update subsystem's own families, beyond `horizond_updates_total` and
+ * `horizond_tsig_failures_total` (published by observability/sources/update.ts):
+ * - `horizond_update_refusals_total{reason}`: see outcome.ts REASONS;
+ * - `horizond_update_journal_commits_total`, `horizond_update_journal_compactions_total`,
+ *   `horizond_update_journal_tails_cut_total`, `horizond_update_scavenged_total`.
+ */
+export function updateDetailSource(c: UpdateCounters): MetricsSource {
+  return {
+    collect(sink: MetricsSink): void {
+      for (const reason of REASONS) sink.value('horizond_update_refusals_total', { reason }, c.refused[reason]);
+      sink.value('horizond_update_journal_commits_total', null, c.commits);
+      sink.value('horizond_update_journal_compactions_total', null, c.compactions);
+      sink.value('horizond_update_journal_tails_cut_total', null, c.journalTailsCut);
+      sink.value('horizond_update_scavenged_total', null, c.scavenged);
+    },
+  };
+}
