@@ -1,6 +1,6 @@
 /**
  * The real ISC Kea DHCP-DDNS server (kea-dhcp-ddns 2.2) updating horizond. The configurations are
- * the ones in docs/kea-ddns.md (only ports and the data directory changed; a second reverse zone
+ * the ones in the README's "Kea DDNS" section (only ports and the data directory changed; a second reverse zone
  * is added for the 500-lease burst). The test plays kea-dhcp4: it sends NameChangeRequests to D2,
  * which turns them into TSIG-signed RFC 2136 updates, and checks the result with dig.
  */
@@ -12,10 +12,10 @@ import { D2_BINARY, dhcidFromHwaddr, freePort, startD2, type D2, type Ncr } from
 import { MAIN, ROOT, startDaemon } from '../helpers/daemon.js';
 import { execFileSync } from 'node:child_process';
 
-const doc = readFileSync(join(ROOT, 'docs/kea-ddns.md'), 'utf8');
+const doc = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const block = (lang: string, first: RegExp): string => {
   for (const m of doc.matchAll(/```(\w+)\n([\s\S]*?)```/g)) if (m[1] === lang && first.test(m[2]!)) return m[2]!;
-  throw new Error(`docs/kea-ddns.md has no ${lang} block matching ${first}`);
+  throw new Error(`README.md has no ${lang} block matching ${first}`);
 };
 const H = '127.0.0.1';
 
