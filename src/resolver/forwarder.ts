@@ -12,7 +12,7 @@ import { emptyAnswer, packAnswer, type PackedAnswer, type TtlPolicy } from './ca
 import { patchAnswer } from './cache/patch.js';
 import { sendFresh, sendServfail, sendStale } from './cache/serve.js';
 import type { Clock } from './clock.js';
-import type { DomainMap } from './domain-map.js';
+import type { DomainMap } from '../wire/domain-map.js';
 import { Flight } from './flight.js';
 
 /** What the forwarder needs from an upstream group (resolver/upstream UpstreamGroup fits). */

@@ -6,7 +6,7 @@ import { HEADER_SIZE, RCode, RRType } from '../wire/constants.js';
 import { decodeMessage, encodeMessage } from '../wire/message.js';
 import { canonicalName, readName } from '../wire/name.js';
 import type { Message, RR } from '../wire/types.js';
-import { DomainMap } from './domain-map.js';
+import { DomainMap } from '../wire/domain-map.js';
 
 /**
  * DNS rebinding protection for forwarded answers: a public name must not resolve to an address

@@ -8,7 +8,7 @@ import type { PrefixTrie } from '../view/prefix-trie.js';
 import { AnswerCache, type CacheStats } from './cache/answer-cache.js';
 import { normalizeCacheSettings, type CacheSettings, type CacheSettingsInput } from './cache/options.js';
 import { monotonicClock, type Clock } from './clock.js';
-import { DomainMap } from './domain-map.js';
+import { DomainMap } from '../wire/domain-map.js';
 import { Forwarder, type AnswerFilter, type Routes, type UpstreamQuerier } from './forwarder.js';
 import { UpstreamGroup, type UpstreamGroupOptions, type UpstreamLogger, type UpstreamSpec } from './upstream/index.js';
 import type { UpstreamStats } from './upstream/types.js';

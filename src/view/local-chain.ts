@@ -1,4 +1,4 @@
-import type { DomainMap } from '../resolver/domain-map.js';
+import type { DomainMap } from '../wire/domain-map.js';
 import { HEADER_SIZE, RCode, RRType } from '../wire/constants.js';
 import { decodeMessage, encodeMessage } from '../wire/message.js';
 import { canonicalName, readName } from '../wire/name.js';

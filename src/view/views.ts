@@ -1,5 +1,5 @@
 import type { ViewConfig, ViewsConfig, ZoneConfig } from '../config/types.js';
-import { DomainMap } from '../resolver/domain-map.js';
+import { DomainMap } from '../wire/domain-map.js';
 import { EdnsOption } from '../wire/constants.js';
 import type { QueryView } from '../wire/query-view.js';
 import { LookupResult, type LookupOptions } from '../zone/lookup.js';

@@ -1,4 +1,5 @@
 import { RRType } from '../wire/constants.js';
+import { DomainMap } from '../wire/domain-map.js';
 import { canonicalName } from '../wire/name.js';
 import { lookup, type LookupAnswer, type LookupOptions } from './lookup.js';
 import { parentKey, type Zone } from './zone.js';
@@ -17,6 +18,8 @@ export interface StoreAnswer extends LookupAnswer {
 
 export class ZoneStore {
   readonly #zones = new Map<string, Zone>();
+  /** The apexes as a wire-name suffix map: "is this question ours?" without decoding it. */
+  #apexes = new DomainMap<true>();
   /** Bumped by every set() and delete(): lets callers drop anything derived from the old data. */
   generation = 0;
 
@@ -27,13 +30,19 @@ export class ZoneStore {
   /** Adds a zone or replaces the one with the same origin. */
   set(zone: Zone): void {
     this.generation++;
+    if (!this.#zones.has(zone.key)) this.#apexes.set(zone.key, true);
     this.#zones.set(zone.key, zone);
   }
 
   /** Removes the zone with this origin; false when there was none. */
   delete(origin: string): boolean {
     this.generation++;
-    return this.#zones.delete(canonicalName(origin));
+    const gone = this.#zones.delete(canonicalName(origin));
+    if (gone) {
+      this.#apexes = new DomainMap<true>();
+      for (const key of this.#zones.keys()) this.#apexes.set(key, true);
+    }
+    return gone;
   }
 
   /** The zone whose apex is exactly `origin`. */
@@ -47,6 +56,14 @@ export class ZoneStore {
 
   zones(): IterableIterator<Zone> {
     return this.#zones.values();
+  }
+
+  /**
+   * True when the uncompressed wire name at `buf[start..]` (a question's QNAME) is at or below
+   * the apex of a zone here. Allocation-free: the per-query check of whether a name is ours.
+   */
+  coversWire(buf: Uint8Array, start: number): boolean {
+    return this.#apexes.match(buf, start) === true;
   }
 
   /**

@@ -22,6 +22,8 @@ export interface AuthAnswer {
  */
 export interface AuthoritativeSource {
   readonly generation: number;
+  /** Whether the wire QNAME at `buf[start..]` lies in one of these zones (cheap, no decoding). */
+  covers(buf: Uint8Array, start: number): boolean;
   /** null when no served zone contains the name (the next stage decides: forward or REFUSED). */
   lookup(qname: string, qtype: number, dnssecOk: boolean): AuthAnswer | null;
 }
@@ -33,13 +35,14 @@ export type ZoneSourceFor = (ctx: QueryContext) => AuthoritativeSource;
 export type RecursionFor = (ctx: QueryContext) => boolean;
 
 const NOT_OURS = null;
-const MEMO_LIMIT = 20000;
+const MEMO_LIMIT = 50_000;
 
 /**
  * Per-source memo of encoded answers keyed by the query key (lower-cased QNAME wire, type,
  * class, DO/CD): a repeat question costs a Map lookup and a copy-and-stamp instead of a zone
- * walk and an encode. Names outside every zone are remembered too (null), so forwarded
- * traffic pays one lookup here. Bounded: cleared when full or when the zone data changes.
+ * walk and an encode. A name inside a zone that still goes on down the chain (a fallthrough
+ * zone) is remembered as null. Bounded: the oldest entry goes when full (Map order is
+ * insertion order); everything goes when the zone data changes.
  */
 class AnswerMemo {
   readonly map = new Map<string, Buffer | null>();
@@ -69,12 +72,14 @@ export class AuthoritativeStage extends Stage {
     const q = ctx.q;
     if (q.opcode !== Opcode.Query) return this.next.handle(ctx);
     const source = this.#zonesFor(ctx);
+    // Forwarded traffic leaves here after one hash walk over the QNAME bytes.
+    if (!source.covers(q.buf, q.qnameStart)) return this.next.handle(ctx);
     const memo = this.#memo(source);
     const key = q.key();
     let wire = memo.map.get(key);
     if (wire === undefined) {
       wire = this.#encode(ctx, source);
-      if (memo.map.size >= MEMO_LIMIT) memo.map.clear();
+      if (memo.map.size >= MEMO_LIMIT) memo.map.delete(memo.map.keys().next().value!);
       memo.map.set(key, wire);
     }
     if (wire === NOT_OURS) return this.next.handle(ctx);

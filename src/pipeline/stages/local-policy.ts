@@ -1,6 +1,6 @@
 import { RCode, RRType, RClass } from '../../wire/constants.js';
 import { nameToWire } from '../../wire/name.js';
-import { DomainMap } from '../../resolver/domain-map.js';
+import { DomainMap } from '../../wire/domain-map.js';
 import { AnswerSource, type QueryContext } from '../context.js';
 import type { Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';

@@ -49,6 +49,10 @@ class ViewZoneSource implements AuthoritativeSource {
     return this.view.zones.generation;
   }
 
+  covers(buf: Uint8Array, start: number): boolean {
+    return this.view.zones.coversWire(buf, start);
+  }
+
   lookup(qname: string, qtype: number): AuthAnswer | null {
     const r = this.view.lookup(qname, qtype);
     if (r === null) return null;

@@ -82,12 +82,17 @@ export function packAnswer(src: Buffer, policy: TtlPolicy): PackedAnswer {
     p = end;
   }
   if (p !== len) throw new WireError('trailing bytes after the last record of the answer', p);
-  const wire = Buffer.allocUnsafe(keptEnd);
+  // One backing store per entry holding the TTL offsets and then the wire answer: a cached entry
+  // never pins a slab of Node's shared 8 KiB buffer pool (full of short-lived buffers), and the
+  // offsets need no allocation of their own.
+  const block = new ArrayBuffer(n * 2 + keptEnd);
+  const ttlOffsets = new Uint16Array(block, 0, n);
+  ttlOffsets.set(offsets.subarray(0, n));
+  const wire = Buffer.from(block, n * 2, keptEnd);
   src.copy(wire, 0, 0, keptEnd);
   wire.writeUInt16BE(keptAr, 10);
   wire[2] = (wire[2]! | 0x80) & ~0x04; // QR set, AA cleared: we are not authoritative for it
   wire[3]! |= 0x80; // RA
-  const ttlOffsets = n === offsets.length ? offsets : offsets.slice(0, n);
   const rcode = (extRcode << 4) | (src[3]! & 0xf);
   const truncated = (src[2]! & 0x02) !== 0;
   const out: PackedAnswer = { wire, ttlOffsets, rcode, kind: EntryKind.Failure, ttl: 0, truncated };

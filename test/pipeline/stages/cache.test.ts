@@ -9,7 +9,7 @@ import { CacheEntry } from '../../../src/resolver/cache/entry.js';
 import { normalizeCacheSettings } from '../../../src/resolver/cache/options.js';
 import { packAnswer } from '../../../src/resolver/cache/pack.js';
 import { ManualClock } from '../../../src/resolver/clock.js';
-import { DomainMap } from '../../../src/resolver/domain-map.js';
+import { DomainMap } from '../../../src/wire/domain-map.js';
 import { Forwarder } from '../../../src/resolver/forwarder.js';
 import { CollectSink, ScriptedUpstream, a, answerWire, query, ttlOf } from '../../helpers/resolver.js';
 

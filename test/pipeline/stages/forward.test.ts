@@ -7,7 +7,7 @@ import { ForwardStage } from '../../../src/pipeline/stages/forward.js';
 import { AnswerCache } from '../../../src/resolver/cache/answer-cache.js';
 import { normalizeCacheSettings } from '../../../src/resolver/cache/options.js';
 import { ManualClock } from '../../../src/resolver/clock.js';
-import { DomainMap } from '../../../src/resolver/domain-map.js';
+import { DomainMap } from '../../../src/wire/domain-map.js';
 import { Forwarder } from '../../../src/resolver/forwarder.js';
 import { CollectSink, ScriptedUpstream, a, query } from '../../helpers/resolver.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DomainMap } from '../../src/resolver/domain-map.js';
+import { DomainMap } from '../../src/wire/domain-map.js';
 import { nameToWire } from '../../src/wire/name.js';
 
 t.test('longest suffix match on label boundaries, case-insensitive', async (t) => {

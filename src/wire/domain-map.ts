@@ -1,4 +1,4 @@
-import { nameToWire } from '../wire/name.js';
+import { nameToWire } from './name.js';
 
 interface Slot<T> {
   /** Lower-cased wire form of the configured name. */
