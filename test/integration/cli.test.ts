@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync, cpSync, rmSync, readFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ async function horizond(args: string[], cwd: string): Promise<{ code: number; st
   }
 }
 
-function workdir(t: Tap.Test, config: string, files: Record<string, string> = {}): string {
+function workdir(t: Test, config: string, files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'horizond-cli-'));
   cpSync(join(ROOT, 'zones'), join(dir, 'zones'), { recursive: true });
   writeFileSync(join(dir, 'horizond.yaml'), config);

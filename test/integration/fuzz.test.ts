@@ -28,7 +28,7 @@ const seeds: Buffer[] = [
   dnsPacket.encode({ type: 'query', id: 1, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 'host1.home.lan' }] }),
   dnsPacket.encode({ type: 'query', id: 2, questions: [{ type: 'MX', name: 'home.lan' }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, options: [{ code: 8, data: Buffer.from([0, 1, 24, 0, 192, 168, 1]) }] } as never] }),
   dnsPacket.encode({ type: 'query', id: 3, questions: [{ type: 'PTR', name: '10.1.168.192.in-addr.arpa' }] }),
-  dnsPacket.encode({ type: 'query', id: 4, questions: [{ type: 'ANY', name: 'x.apps.home.lan' }] }),
+  dnsPacket.encode({ type: 'query', id: 4, questions: [{ type: 'ANY' as never, name: 'x.apps.home.lan' }] }),
   dnsPacket.encode({ type: 'response', id: 5, questions: [{ type: 'A', name: 'a.home.lan' }], answers: [{ type: 'A', name: 'a.home.lan', data: '1.2.3.4' }] }),
 ];
 

@@ -16,6 +16,7 @@ import { signRequest } from '../../src/tsig/sign.js';
 import { verifyResponse, type VerifyResult } from '../../src/tsig/verify.js';
 import { TsigStreamVerifier } from '../../src/tsig/stream.js';
 import { locateTsig } from '../../src/tsig/record.js';
+import { freePort } from '../helpers/ports.js';
 
 const SECRET = 'bmFtZWQgaW50ZXJvcCBzZWNyZXQgZm9yIGhvcml6b25k';
 const HOSTS = 1500;
@@ -23,13 +24,6 @@ const HOSTS = 1500;
 const keys = new Map(TSIG_ALGORITHMS.map((a) => [a.id, new TsigKey({ name: `${a.id}.key`, algorithm: a.id, secret: SECRET })]));
 const short = new TsigKey({ name: 'short.key', algorithm: 'hmac-sha256-128', secret: SECRET });
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 const dir = await mkdtemp(join(tmpdir(), 'hz-tsig-named-'));
 const port = await freePort();

@@ -16,7 +16,7 @@ function query(id = 0x1234, edns = false): Buffer {
   return dnsPacket.encode({
     type: 'query', id, flags: dnsPacket.RECURSION_DESIRED,
     questions: [{ type: 'A', name: 'www.example.com' }],
-    additionals: edns ? [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options: [] } as dnsPacket.Answer] : [],
+    additionals: edns ? [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options: [] } as unknown as dnsPacket.Answer] : [],
   });
 }
 

@@ -2,21 +2,12 @@ import t from 'tap';
 import { createRequire } from 'node:module';
 import type * as IpAddr from 'ipaddr.js';
 import { formatAddress, isIPv4Mapped, parseAddress, parseIPv4, parseIPv6, readIPv4 } from '../../src/view/address.js';
+import { prng, testSeed } from '../helpers/prng.js';
 
 // ipaddr.js is CommonJS with `export =`: load it the way Node does (an independent reference here).
 const ipaddr = createRequire(import.meta.url)('ipaddr.js') as typeof IpAddr;
 
-/** Small seeded PRNG (mulberry32); the seed is printed so a failure can be replayed with SEED=. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const seed = process.env.SEED !== undefined ? Number(process.env.SEED) : (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0;
+const seed = testSeed();
 t.comment(`seed ${seed}`);
 const rand = prng(seed);
 

@@ -1,19 +1,10 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, formatConfig, parseConfig } from '../../src/config/index.js';
+import { formatConfig, parseConfig } from '../../src/config/index.js';
+import { configErrors as errors } from '../helpers/config.js';
 
 const ZONE = '$ORIGIN x.\n@ 3600 IN SOA ns hostmaster 1 3600 600 86400 60\n@ 3600 IN NS ns\n';
 const HEAD = 'server: { dataDir: state }\nkeys:\n  - { name: xfr., secret: "AAAA" }\nnetworks:\n  pods: [10.42.0.0/16]\n';
-
-function errors(text: string, dir: string): string[] {
-  try {
-    parseConfig(text, 'h.yaml', dir);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
 
 t.test('primary and secondary zones are normalised', async (t) => {
   const dir = t.testdir({ 'a.zone': ZONE });

@@ -1,18 +1,9 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, parseConfig } from '../../../src/config/index.js';
+import { parseConfig } from '../../../src/config/index.js';
+import { configErrors as errors } from '../../helpers/config.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-
-function errors(text: string, dir: string): string[] {
-  try {
-    parseConfig(text, 'h.yaml', dir);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
 
 t.test('upstreams get protocol defaults, ports, TLS names and ids', async (t) => {
   const dir = t.testdir({ 'ca.pem': PEM });

@@ -1,20 +1,11 @@
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import t from 'tap';
-import { ConfigError, parseConfig } from '../../../src/config/index.js';
+import { parseConfig } from '../../../src/config/index.js';
+import { configErrors as errors } from '../../helpers/config.js';
 
 const SECRET = 'c3VwZXItc2VjcmV0LWtleS1tYXRlcmlhbC0xMjM0NTY=';
 const NOT_BASE64 = 'hunter2-is-my-password!';
-
-function errors(text: string, dir: string): string[] {
-  try {
-    parseConfig(text, 'h.yaml', dir);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
 
 t.test('inline and file secrets', async (t) => {
   const dir = t.testdir({ 'kea.key': `${SECRET}\n`, secrets: { 'split.key': 'c3Vw\nZXI=\n' } });

@@ -1,17 +1,8 @@
 import t from 'tap';
-import { ConfigError, parseConfig } from '../../../src/config/index.js';
+import { parseConfig } from '../../../src/config/index.js';
+import { configErrors as errors } from '../../helpers/config.js';
 
 const ZONE = '$ORIGIN x.\n@ 3600 IN SOA ns hostmaster 1 3600 600 86400 60\n@ 3600 IN NS ns\n';
-
-function errors(text: string, dir: string): string[] {
-  try {
-    parseConfig(text, 'h.yaml', dir);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
 
 const cidr = (p: { address: string; length: number }): string => `${p.address}/${p.length}`;
 

@@ -1,20 +1,11 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, parseConfig } from '../../../src/config/index.js';
+import { parseConfig } from '../../../src/config/index.js';
 import { RRType } from '../../../src/wire/constants.js';
+import { configErrors as errors } from '../../helpers/config.js';
 
 const ZONE = '$ORIGIN x.\n@ 3600 IN SOA ns hostmaster 1 3600 600 86400 60\n@ 3600 IN NS ns\n';
 const KEYS = 'keys:\n  - { name: kea., secret: "AAAA" }\n  - { name: admin., secret: "AAAA" }\nnetworks:\n  dhcp: [192.168.1.2]\n';
-
-function errors(text: string, dir: string): string[] {
-  try {
-    parseConfig(text, 'h.yaml', dir);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
 
 t.test('zones are normalised', async (t) => {
   const dir = t.testdir({ zones: { 'a.zone': ZONE } });
