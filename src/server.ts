@@ -80,7 +80,8 @@ export class Server {
     const stats = new QueryStats();
     const queryLog = new QueryLogOutput();
     const updates = new UpdateManager({ dataDir: config.server.dataDir, log: logger });
-    const replication = new ReplicationManager({ keyring: keyringFromConfig(config.keys), log: logger });
+    // NOTIFYs wait for the listeners: the secondaries ask for our SOA as soon as they get one.
+    const replication = new ReplicationManager({ keyring: keyringFromConfig(config.keys), log: logger, holdNotify: true });
     updates.attach(replication.feed); // replication sees every committed update
     try {
       const runtime = await buildRuntime(config, { log: logger, stats, queryLog, updates, replication });
@@ -131,6 +132,7 @@ export class Server {
       throw err;
     }
     this.readiness.listening();
+    this.replication.releaseNotify();
     return this.#listeners;
   }
 

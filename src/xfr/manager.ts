@@ -24,6 +24,12 @@ export interface ReplicationOptions {
   pull?: Partial<PullTiming>;
   notify?: NotifyTiming;
   history?: HistoryLimits;
+  /**
+   * Keep NOTIFYs until releaseNotify(). The daemon loads its zones before it binds its ports:
+   * a NOTIFY sent then makes each secondary ask for our SOA at once, before anything answers,
+   * and that secondary then waits a whole SOA RETRY before it looks again.
+   */
+  holdNotify?: boolean;
 }
 
 /**
@@ -77,6 +83,8 @@ export class ReplicationManager {
   /** Every store we publish into, with the secondary zones it serves. */
   readonly #stores = new Map<ZoneStore, Set<string>>();
   readonly #listener: SecondaryListener;
+  /** NOTIFYs kept until releaseNotify(), latest version per zone; null: sent at once. */
+  #held: Map<string, Zone> | null;
   #closed = false;
 
   constructor(opts: ReplicationOptions) {
@@ -87,6 +95,7 @@ export class ReplicationManager {
     this.#now = opts.now ?? Date.now;
     this.#pull = { ...pullDefaults, ...opts.pull };
     this.#historyLimits = opts.history ?? historyDefaults;
+    this.#held = opts.holdNotify ? new Map() : null;
     const self = this;
     this.#notifier = new NotifySender({
       get keyring() { return self.#keyring; },
@@ -210,6 +219,13 @@ export class ReplicationManager {
     for (const sz of this.#secondaries.values()) yield { zone: sz.key, available: sz.available, lastContact: sz.lastContact };
   }
 
+  /** Sends the NOTIFYs kept since start (`holdNotify`), and from now on each at once. */
+  releaseNotify(): void {
+    const held = this.#held;
+    this.#held = null;
+    for (const zone of held?.values() ?? []) this.#notify(zone);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([this.#notifier.close(), ...[...this.#secondaries.values()].map((sz) => sz.close())]);
@@ -257,6 +273,10 @@ export class ReplicationManager {
   }
 
   #notify(zone: Zone): void {
+    if (this.#held !== null) {
+      this.#held.set(zone.key, zone);
+      return;
+    }
     const targets = this.#configs.get(zone.key)?.notify;
     if (!this.#closed && targets && targets.length > 0) this.#notifier.notify(zone, targets);
   }

@@ -4,12 +4,13 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { parseConfig } from '../../src/config/index.js';
-import type { Config } from '../../src/config/types.js';
+import type { Config, Prefix } from '../../src/config/types.js';
 import { createLogger } from '../../src/observability/log.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { isSubdomain } from '../../src/wire/name.js';
+import { soaTimers } from '../../src/xfr/soa.js';
 import { loadZones } from '../../src/zone/catalog.js';
 import { ROOT } from '../helpers/daemon.js';
 
@@ -49,11 +50,27 @@ const podLabels: Obj = pod.metadata.labels;
 const container: Obj = pod.spec.containers.find((c: Obj) => c.name === 'horizond');
 const portByName = (name: string): Obj => container.ports.find((p: Obj) => p.name === name);
 
+/** The pods of the StatefulSet, by name: horizond-0, horizond-1, ... */
+const podNames: string[] = Array.from({ length: sts.spec.replicas as number }, (_, i) => `${sts.metadata.name}-${i}`);
+
+/** The DNS name a pod has through the StatefulSet's headless Service. */
+const podHost = (pod: string): string => `${pod}.${sts.spec.serviceName}.${sts.metadata.namespace}.svc.cluster.local`;
+
+/** The container's args as the kubelet runs them in `podName`: `$(VAR)` expanded from the container's env. */
+function podArgs(podName: string): string[] {
+  const env = new Map<string, string>();
+  for (const e of container.env as Obj[]) {
+    if (e.value !== undefined) env.set(e.name, e.value);
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env.set(e.name, podName);
+  }
+  return (container.args as string[]).map((a) => a.replace(/\$\((\w+)\)/g, (m, name: string) => env.get(name) ?? m));
+}
+
 /**
- * Lays the ConfigMaps and Secrets out in a temp dir exactly as the pod mounts them, and loads
- * the config the container is started with through the real config loader.
+ * Lays the ConfigMaps and Secrets out in a temp dir exactly as the pod `podName` mounts them,
+ * and loads the config its container is started with through the real config loader.
  */
-function loadPodConfig(t: Test): { config: Config; root: string } {
+function loadPodConfig(t: Test, podName = podNames[0]!): { config: Config; root: string; file: string } {
   const root = mkdtempSync(join(tmpdir(), 'horizond-k8s-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   for (const mount of container.volumeMounts as Obj[]) {
@@ -67,10 +84,10 @@ function loadPodConfig(t: Test): { config: Config; root: string } {
       writeFileSync(file, text);
     }
   }
-  const args: string[] = container.args;
+  const args = podArgs(podName);
   const configPath = args[args.indexOf('--config') + 1]!;
   const file = join(root, configPath);
-  return { config: parseConfig(readFileSync(file, 'utf8'), file, dirname(file)), root };
+  return { config: parseConfig(readFileSync(file, 'utf8'), file, dirname(file)), root, file };
 }
 
 t.test('every manifest is namespaced in dns and parses', async (t) => {
@@ -129,7 +146,7 @@ t.test('PodDisruptionBudget keeps two of three', async (t) => {
   t.ok(matches(pdb.spec.selector.matchLabels, podLabels));
 });
 
-t.test('Services: LoadBalancer with real client addresses, ClusterIP for CoreDNS, headless for metrics', async (t) => {
+t.test('Services: LoadBalancer with real client addresses, ClusterIP for CoreDNS, headless for pod names and metrics', async (t) => {
   const lb = one('Service', 'horizond-lb');
   t.equal(lb.spec.type, 'LoadBalancer');
   t.equal(lb.spec.externalTrafficPolicy, 'Local', 'no SNAT: views see the client');
@@ -140,7 +157,8 @@ t.test('Services: LoadBalancer with real client addresses, ClusterIP for CoreDNS
   t.same(cluster.spec.ports.map((p: Obj) => `${p.port}/${p.protocol}`).sort(), ['53/TCP', '53/UDP']);
   const headless = one('Service', 'horizond-pods');
   t.equal(headless.spec.clusterIP, 'None');
-  t.equal(sts.spec.serviceName, 'horizond-pods');
+  t.equal(sts.spec.serviceName, 'horizond-pods', 'the pods are named through the headless service');
+  t.equal(headless.spec.publishNotReadyAddresses, true, 'names for pods that are not ready yet (a starting primary, a starting secondary)');
   for (const s of [lb, cluster, headless]) {
     t.ok(matches(s.spec.selector, podLabels), `${s.metadata.name} selects the pods`);
     for (const p of s.spec.ports) t.ok(portByName(p.targetPort), `${s.metadata.name}: target port ${p.targetPort} exists`);
@@ -152,29 +170,94 @@ t.test('Services: LoadBalancer with real client addresses, ClusterIP for CoreDNS
   t.equal(sm.spec.endpoints[0].path, '/metrics');
 });
 
-t.test('the ConfigMap\'s horizond.yaml loads with the real loader, zones and TSIG file included', async (t) => {
-  const { config } = loadPodConfig(t);
+t.test('each pod reads its own file from the ConfigMap, named by POD_NAME', async (t) => {
+  const env = (container.env as Obj[]).find((e) => e.name === 'POD_NAME');
+  t.equal(env?.valueFrom?.fieldRef?.fieldPath, 'metadata.name', 'POD_NAME is the pod\'s name');
+  t.match(container.args.join(' '), /--config \S*\$\(POD_NAME\)\.yaml/, 'the config file is chosen by it');
+  t.same(podNames, ['horizond-0', 'horizond-1', 'horizond-2']);
+  const mount = (container.volumeMounts as Obj[]).find((m) => podArgs('horizond-0').some((a) => a.startsWith(`${m.mountPath}/`)))!;
+  const volume = (pod.spec.volumes as Obj[]).find((v) => v.name === mount.name)!;
+  const data = one('ConfigMap', volume.configMap.name).data as Record<string, string>;
+  t.same(Object.keys(data).sort(), podNames.map((p) => `${p}.yaml`), 'one file per pod, no other');
+  t.equal(data['horizond-1.yaml'], data['horizond-2.yaml'], 'the secondaries\' files are the same text');
+  // Only the zones differ: views, forwarding, cache, keys... are the same in every replica.
+  const common = (text: string): unknown => ({ ...(parse(text) as Obj), zones: undefined });
+  for (const p of podNames.slice(1)) t.same(common(data[`${p}.yaml`]!), common(data['horizond-0.yaml']!), `${p}.yaml equals horizond-0.yaml but for zones`);
+});
+
+for (const podName of podNames) {
+  t.test(`${podName}: its config loads with the real loader, TSIG files included`, async (t) => {
+    const { config } = loadPodConfig(t, podName);
+    const secret = one('Secret', 'horizond-tsig').stringData;
+    t.same(config.keys.map((k) => k.name).sort(), ['kea-ddns.', 'xfr.']);
+    for (const k of config.keys) t.equal(k.secret.base64(), secret[k.name.slice(0, -1)], `${k.name} comes from the mounted Secret`);
+    t.same(config.zones.map((z) => z.name).sort(), ['1.168.192.in-addr.arpa.', 'home.lan.']);
+    t.same(config.server.listen.map((l) => l.port), [53, 53]);
+    t.equal(config.metrics.listen.port, portByName('metrics').containerPort, 'metrics listen on the probed port');
+    t.equal(config.metrics.listen.address, '0.0.0.0', 'reachable by the kubelet and Prometheus');
+    const data = container.volumeMounts.find((m: Obj) => m.name === 'data');
+    t.equal(config.server.dataDir, data.mountPath, 'journals and zone copies go to the persistent volume');
+    t.same(config.views.list.map((v) => v.name), ['lan', 'default']);
+  });
+}
+
+/** True when prefix `outer` contains prefix `inner`. */
+function covers(outer: Prefix, inner: Prefix): boolean {
+  if (outer.family !== inner.family || outer.length > inner.length) return false;
+  for (let bit = 0; bit < outer.length; bit++) {
+    const mask = 0x80 >> (bit & 7);
+    if ((outer.bytes[bit >> 3]! & mask) !== (inner.bytes[bit >> 3]! & mask)) return false;
+  }
+  return true;
+}
+
+t.test('horizond-0 is the primary: zone files, Kea updates from Kea and from the pods, NOTIFY and signed transfers to the others', async (t) => {
+  const { config } = loadPodConfig(t, 'horizond-0');
   const { zones, failures } = loadZones(config.zones, createLogger('silent'));
   t.same(failures, [], 'every zone file in the ConfigMap loads');
-  t.same(zones.map((z) => z.origin).sort(), ['1.168.192.in-addr.arpa.', 'home.lan.']);
-  t.equal(config.keys[0]?.name, 'kea-ddns.');
-  t.equal(config.keys[0]?.secret.base64(), one('Secret', 'horizond-tsig').stringData['kea-ddns'], 'the key comes from the mounted Secret');
-  t.same(config.server.listen.map((l) => l.port), [53, 53]);
-  t.equal(config.metrics.listen.port, portByName('metrics').containerPort, 'metrics listen on the probed port');
-  t.equal(config.metrics.listen.address, '0.0.0.0', 'reachable by the kubelet and Prometheus');
+  t.equal(zones.length, config.zones.length);
+  const secondaries = podNames.slice(1).map(podHost);
+  for (const z of config.zones) {
+    t.equal(z.type, 'primary', `${z.name}: primary`);
+    t.ok(z.update, `${z.name}: takes updates`);
+    t.same(z.update!.keys, ['kea-ddns.'], `${z.name}: signed by Kea's key only`);
+    for (const [name, prefixes] of [['dhcp', config.networks.dhcp!], ['k8s-pods (forwarded by the secondaries)', config.networks['k8s-pods']!]] as const) {
+      t.ok(prefixes.length > 0 && prefixes.every((p) => z.update!.networks.some((u) => covers(u, p))), `${z.name}: updates from ${name}`);
+    }
+    t.notOk(z.update!.networks.some((u) => config.networks.lan!.some((p) => covers(u, p))), `${z.name}: not from the whole LAN`);
+    t.same(z.notify.map((n) => [n.address, n.port, n.key]), secondaries.map((h) => [h, 53, 'xfr.']), `${z.name}: NOTIFY every secondary, signed`);
+    t.same(z.allowTransfer, { keys: ['xfr.'], networks: [] }, `${z.name}: transfers only with the xfr. key`);
+    const { expire } = soaTimers(zones.find((x) => x.origin === z.name)!);
+    t.ok(expire >= 7 * 86400, `${z.name}: SOA expire ${expire} s: the secondaries answer a week without the primary`);
+  }
   const data = container.volumeMounts.find((m: Obj) => m.name === 'data');
-  t.equal(config.server.dataDir, data.mountPath, 'update journals go to the persistent volume');
-  t.ok(config.zones.every((z) => z.update !== null), 'every zone takes Kea updates');
-  t.same(config.views.list.map((v) => v.name), ['lan', 'default']);
+  t.ok(sts.spec.volumeClaimTemplates.some((v: Obj) => v.metadata.name === data.name), 'the journal is on the pod\'s PersistentVolumeClaim');
 });
+
+for (const podName of podNames.slice(1)) {
+  t.test(`${podName} is a secondary of horizond-0, by its headless name, forwarding updates`, async (t) => {
+    const { config } = loadPodConfig(t, podName);
+    const primary = loadPodConfig(t, 'horizond-0').config;
+    t.same(config.zones.map((z) => z.name), primary.zones.map((z) => z.name), 'the primary\'s zones, all of them');
+    for (const z of config.zones) {
+      t.equal(z.type, 'secondary', `${z.name}: secondary`);
+      t.same(z.primaries.map((p) => [p.address, p.port, p.key]), [[podHost('horizond-0'), 53, 'xfr.']], `${z.name}: from horizond-0, signed`);
+      t.equal(z.allowUpdateForwarding, true, `${z.name}: Kea's updates are relayed to the primary`);
+      t.equal(z.update, null, `${z.name}: never applied here`);
+      t.equal(dirname(z.file), config.server.dataDir, `${z.name}: the copy is kept on the pod's volume`);
+      t.ok(primary.zones.find((p) => p.name === z.name)!.notify.some((n) => n.address === podHost(podName)), `${z.name}: horizond-0 NOTIFYs ${podName}`);
+    }
+  });
+}
 
 t.test('Kea D2 points at horizond\'s LB address with the same key and zones', async (t) => {
   const text = readFileSync(join(DEPLOY, 'kea', 'kea-dhcp-ddns.conf'), 'utf8');
   const d2 = JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')).DhcpDdns;
   const { config } = loadPodConfig(t);
   const lbIp = one('Service', 'horizond-lb').metadata.annotations['metallb.io/loadBalancerIPs'];
+  const updateKeys = new Set(config.zones.flatMap((z) => z.update?.keys ?? []));
   t.same(d2['tsig-keys'].map((k: Obj) => [k.name, k.algorithm.toLowerCase(), k.secret]),
-    config.keys.map((k) => [k.name, k.algorithm, k.secret.base64()]));
+    config.keys.filter((k) => updateKeys.has(k.name)).map((k) => [k.name, k.algorithm, k.secret.base64()]), 'the update keys, and not the replicas\' xfr. key');
   const domains: Obj[] = [...d2['forward-ddns']['ddns-domains'], ...d2['reverse-ddns']['ddns-domains']];
   t.same(domains.map((d) => d.name).sort(), config.zones.map((z) => z.name).sort());
   for (const d of domains) {
@@ -227,6 +310,10 @@ t.test('alert rules only use metrics horizond exports', async (t) => {
   t.ok(rules.length >= 5);
   for (const r of rules) {
     for (const name of String(r.expr).match(/\bhorizond_[a-z0-9_]+/g) ?? []) t.ok(exported.has(name), `${r.alert}: ${name} exists`);
+  }
+  const used = new Set(rules.flatMap((r) => String(r.expr).match(/\bhorizond_[a-z0-9_]+/g) ?? []));
+  for (const required of ['horizond_secondary_zone_available', 'horizond_secondary_last_contact_timestamp_seconds', 'horizond_update_forwarded_total']) {
+    t.ok(used.has(required), `replication is watched: ${required}`);
   }
 });
 

@@ -15,15 +15,28 @@ export interface Daemon {
   dir: string;
   port: number;
   bound: Bound[];
+  /** Where /metrics, /healthz and /readyz listen (the ready line's `metrics`), null when off. */
+  metrics: { address: string; port: number } | null;
   logs: Record<string, unknown>[];
   /** Resolves with the first log record matching, waiting up to ms. */
   waitLog(pred: (r: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
+  /** Stops the process; removes the directory unless it is kept (`keepDir`, or one passed as `dir`). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * Stops the process (SIGTERM) keeping the directory, and starts the daemon again on it as it
+   * is now (config, zone files, data directory: nothing is rewritten), with the same args and
+   * env. The new Daemon owns the directory as this one did; stop() on this one then leaves it.
+   */
+  restart(): Promise<Daemon>;
 }
 
 export interface DaemonOptions {
-  /** YAML config text; `{{dir}}` is replaced by the temp directory. */
-  config: string;
+  /** YAML config text; `{{dir}}` is replaced by the directory. Optional with `dir`: its horizond.yaml is used as is. */
+  config?: string;
+  /** Run in this existing directory (a restart on the same data) instead of a fresh temp dir; it is never removed. */
+  dir?: string;
+  /** Leave the temp directory in place on stop (the caller removes it). */
+  keepDir?: boolean;
   /** Extra files to write into the temp dir (relative path → content). */
   files?: Record<string, string>;
   /** Copy the repository's zones/ folder into the temp dir. */
@@ -34,16 +47,23 @@ export interface DaemonOptions {
 
 /**
  * Starts the compiled daemon (dist/main.js) on ephemeral loopback ports with a config written to a
- * fresh temp dir, and waits for its "ready" log line, which lists the bound listeners.
+ * fresh temp dir (or `opts.dir`), and waits for its "ready" log line, which lists the bound
+ * listeners.
  */
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
-  const dir = mkdtempSync(join(tmpdir(), 'horizond-test-'));
+  if (opts.dir === undefined && opts.config === undefined) throw new Error('startDaemon: config or dir is required');
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'horizond-test-'));
+  return launch(opts, dir, opts.dir === undefined && !opts.keepDir);
+}
+
+/** Starts the daemon in `dir`; `owned`: stop() removes the directory. */
+async function launch(opts: DaemonOptions, dir: string, owned: boolean): Promise<Daemon> {
   if (opts.copyZones) cpSync(join(ROOT, 'zones'), join(dir, 'zones'), { recursive: true });
   for (const [rel, content] of Object.entries(opts.files ?? {})) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), content);
   }
-  writeFileSync(join(dir, 'horizond.yaml'), opts.config.replaceAll('{{dir}}', dir));
+  if (opts.config !== undefined) writeFileSync(join(dir, 'horizond.yaml'), opts.config.replaceAll('{{dir}}', dir));
   const proc = spawn(process.execPath, [MAIN, '--config', join(dir, 'horizond.yaml'), ...(opts.args ?? [])], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,19 +93,28 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const ready = await waitLog((r) => r.msg === 'ready');
   const bound = ready.listeners as Bound[];
   let stopped = false;
+  let owns = owned;
+  const halt = async (signal: NodeJS.Signals, remove: boolean): Promise<number | null> => {
+    if (!stopped) {
+      stopped = true;
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+    }
+    const t = setTimeout(() => proc.kill('SIGKILL'), 8000);
+    const code = await exited;
+    clearTimeout(t);
+    if (remove) rmSync(dir, { recursive: true, force: true });
+    return code;
+  };
   return {
     proc, dir, bound, logs, waitLog,
     port: bound[0]!.port,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (!stopped) {
-        stopped = true;
-        if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      }
-      const t = setTimeout(() => proc.kill('SIGKILL'), 8000);
-      const code = await exited;
-      clearTimeout(t);
-      rmSync(dir, { recursive: true, force: true });
-      return code;
+    metrics: (ready.metrics as { address: string; port: number } | null | undefined) ?? null,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => halt(signal, owns),
+    async restart() {
+      await halt('SIGTERM', false);
+      const again = await launch({ ...opts, config: undefined, files: {}, copyZones: false }, dir, owns);
+      owns = false; // the new Daemon removes the directory now
+      return again;
     },
   };
 }
