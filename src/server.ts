@@ -187,8 +187,8 @@ export class Server {
       this.readiness.stopping();
       await this.#listeners?.close({ graceMs });
       await this.#runtime.close();
-      await this.replication.close();
-      await this.updates.close(); // queued updates finish and are journaled first
+      await this.updates.close(); // queued updates finish and are journaled (and seen by replication)
+      await this.replication.close(); // then their IXFR history records are written
       await this.#ops?.close();
       await this.queryLog.close();
     })();

@@ -164,7 +164,9 @@ function identity(file: string): string {
 /** The files a configuration depends on: the config file itself and every zone file. */
 export function watchedFiles(config: Config): string[] {
   const files = new Set<string>([resolve(config.file)]);
-  for (const z of config.zones) files.add(z.file);
-  for (const v of config.views.list) for (const z of v.zones) files.add(z.file);
+  // A secondary zone's file is our own copy of the last transfer, rewritten by every transfer:
+  // watching it would reload after each one.
+  for (const z of config.zones) if (z.type !== 'secondary') files.add(z.file);
+  for (const v of config.views.list) for (const z of v.zones) if (z.type !== 'secondary') files.add(z.file);
   return [...files];
 }

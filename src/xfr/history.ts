@@ -11,21 +11,31 @@ export interface HistoryLimits {
 
 export const historyDefaults: HistoryLimits = { maxDiffs: 500, maxRecords: 100_000 };
 
+/** Where a history is mirrored to (history-file.ts `HistoryFile`): told of every change, in order. */
+export interface HistorySink {
+  /** `diff` was added at the end; `kept` is the whole history after it (oldest ones trimmed). */
+  pushed(diff: ZoneDiff, kept: readonly ZoneDiff[]): void;
+  /** The history was emptied: a new chain starts. */
+  cleared(): void;
+}
+
 /**
  * The recent differences of one zone, oldest first, each leading to the next: what an IXFR
  * answer is made of. It describes one chain of versions ending at `latest`; an IXFR is answered
  * from it only for exactly that Zone object (a client of another view, or a version that came
- * in between unseen, gets an AXFR instead). In memory only: after a restart the first transfer
- * of each secondary is an AXFR.
+ * in between unseen, gets an AXFR instead). With a sink (a primary zone's `<zone>.ixfr` file)
+ * every change is mirrored to it, and restore() takes the saved differences back after a restart.
  */
 export class XfrHistory {
   #diffs: ZoneDiff[] = [];
   #records = 0;
   #latest: Zone | null = null;
   readonly #limits: HistoryLimits;
+  readonly #sink: HistorySink | null;
 
-  constructor(limits: HistoryLimits = historyDefaults) {
+  constructor(limits: HistoryLimits = historyDefaults, sink: HistorySink | null = null) {
     this.#limits = limits;
+    this.#sink = sink;
   }
 
   /** The version the history leads to (null before the first one is seen). */
@@ -42,6 +52,25 @@ export class XfrHistory {
     this.#diffs = [];
     this.#records = 0;
     this.#latest = zone;
+    this.#sink?.cleared();
+  }
+
+  /**
+   * Starts from differences saved before a restart (oldest first, each leading to the next)
+   * when the last one leads to the serial `zone` is served with; otherwise the data changed
+   * while they were not kept, and the history starts empty at `zone`. Returns true when restored.
+   */
+  restore(zone: Zone, diffs: readonly ZoneDiff[]): boolean {
+    const last = diffs.at(-1);
+    if (last === undefined || serialOf(last.to) !== zone.serial) {
+      this.reset(zone);
+      return false;
+    }
+    this.#diffs = [...diffs];
+    this.#records = diffs.reduce((n, d) => n + diffSize(d), 0);
+    this.#latest = zone;
+    this.#trim();
+    return true;
   }
 
   /**
@@ -57,6 +86,12 @@ export class XfrHistory {
     this.#diffs.push(diff);
     this.#records += diffSize(diff);
     this.#latest = next;
+    this.#trim();
+    this.#sink?.pushed(diff, this.#diffs);
+  }
+
+  /** Drops the oldest differences beyond the limits. */
+  #trim(): void {
     while (this.#diffs.length > this.#limits.maxDiffs || (this.#records > this.#limits.maxRecords && this.#diffs.length > 0)) {
       this.#records -= diffSize(this.#diffs.shift()!);
     }

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { fileBase } from '../config/sections/replication.js';
 import type { Config, ZoneConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import type { Keyring } from '../tsig/keyring.js';
@@ -6,6 +8,7 @@ import { ZoneStore } from '../zone/store.js';
 import type { Zone } from '../zone/zone.js';
 import { TransferPolicy } from './acl.js';
 import { zoneDiff } from './diff.js';
+import { openHistory, type HistoryFile } from './history-file.js';
 import { historyDefaults, XfrHistory, type HistoryLimits } from './history.js';
 import { XfrCounters, type SecondaryStatus } from './metrics.js';
 import { NotifySender, type NotifyTiming } from './notify.js';
@@ -77,6 +80,10 @@ export class ReplicationManager {
   #configs = new Map<string, ZoneConfig>();
   #policies = new Map<string, TransferPolicy>();
   readonly #histories = new Map<string, XfrHistory>();
+  /** The files the histories of primary zones are kept in (`<dataDir>/<zone>.ixfr`). */
+  readonly #historyFiles = new Map<string, HistoryFile>();
+  /** `server.dataDir` of the latest adopt(). */
+  #dataDir: string | null = null;
   readonly #secondaries = new Map<string, SecondaryZone>();
   /** Secondary zones configured but not served now (before their first transfer, or expired). */
   readonly #unavailable = new Set<string>();
@@ -119,6 +126,7 @@ export class ReplicationManager {
    */
   adopt(config: Config, primaries: Iterable<Zone>, keyring: Keyring): void {
     this.#keyring = keyring;
+    this.#dataDir = config.server.dataDir;
     const configs = new Map<string, ZoneConfig>();
     for (const zc of [...config.zones, ...config.views.list.flatMap((v) => v.zones)]) {
       const first = configs.get(zc.name);
@@ -156,7 +164,12 @@ export class ReplicationManager {
     for (const z of [...this.feed.zones()]) {
       if (!seen.has(z.key) || configs.get(z.key)?.type !== 'primary') this.feed.delete(z.key);
     }
-    for (const key of this.#histories.keys()) if (!this.#policies.has(key)) this.#histories.delete(key);
+    for (const [key, h] of this.#histories) {
+      if (this.#policies.has(key)) continue;
+      h.reset(null); // empties its file: the data may change while it is not kept
+      this.#histories.delete(key);
+      this.#historyFiles.delete(key);
+    }
   }
 
   /** Publishes the secondary zones among `configs` into `store`, now and on every change. */
@@ -228,7 +241,8 @@ export class ReplicationManager {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([this.#notifier.close(), ...[...this.#secondaries.values()].map((sz) => sz.close())]);
+    await Promise.all([this.#notifier.close(), ...[...this.#secondaries.values()].map((sz) => sz.close()),
+      ...[...this.#historyFiles.values()].map((f) => f.flush())]);
   }
 
   #startSecondary(zc: ZoneConfig): void {
@@ -250,10 +264,27 @@ export class ReplicationManager {
     return h;
   }
 
+  /**
+   * The history of a primary zone, kept in `<dataDir>/<zone>.ixfr`. Created on the zone's first
+   * version (`first`, at start or when transfers are newly allowed): the saved differences are
+   * taken back when they lead to the served serial.
+   */
+  #primaryHistory(first: Zone): XfrHistory | null {
+    const key = first.key;
+    if (!this.#policies.has(key)) return null;
+    const h = this.#histories.get(key);
+    if (h !== undefined || this.#dataDir === null) return this.#historyOf(key);
+    const durable = openHistory(join(this.#dataDir, `${fileBase(key)}.ixfr`), this.#historyLimits, first, this.#log);
+    if (durable === null) return this.#historyOf(key);
+    this.#histories.set(key, durable.history);
+    this.#historyFiles.set(key, durable.file);
+    return durable.history;
+  }
+
   /** A primary zone has a new version (update, reload). */
   #primaryChanged(old: Zone | undefined, next: Zone): void {
-    const h = this.#historyOf(next.key);
-    if (h !== null) {
+    const h = this.#primaryHistory(next);
+    if (h !== null && h.latest !== next) {
       if (old === undefined || h.latest !== old) h.reset(next);
       else if (next.serial !== old.serial) h.push(next, zoneDiff(old, next));
       else if (!h.rebase(next, zoneDiff(old, next))) h.reset(next); // a reload of the same data keeps the history

@@ -162,3 +162,24 @@ t.test('the primary back: it kept the journal, and updates through the restarted
   await s2.waitLog(transferred(102, 'ixfr'));
   t.pass('the restarted secondary caught up by IXFR from its saved serial');
 });
+
+t.test('the primary restarted again keeps its IXFR history: a secondary that missed an update catches up by IXFR', async (t) => {
+  // The first secondary goes away (its directory and saved copy stay) and misses an update.
+  const exited = new Promise((r) => s1.proc.once('exit', r));
+  s1.proc.kill('SIGTERM');
+  await exited;
+  const r = await nsupdate(P, 'update add tablet.home.test. 60 A 192.168.1.52');
+  t.equal(r.code, 0, r.out);
+  await s2.waitLog(transferred(103, 'ixfr'), 3000);
+  t.equal(await primary.stop(), 0, 'the primary stopped');
+  primary = await startDaemon({ dir: primaryDir });
+  const restored = primary.logs.find((l) => l.msg === 'IXFR history restored' && l.zone === 'home.test.');
+  t.equal(restored?.serial, 103, 'the primary took its IXFR history back from the data directory');
+  s1 = await s1.restart();
+  const l = await s1.waitLog(transferred(103, 'ixfr'), 3000);
+  t.equal(l.differences, 1, 'from its saved serial 102: one difference');
+  t.same(await addresses(s1, 'tablet.home.test'), ['192.168.1.52']);
+  await eventually('the IXFR counted', async () => await metric(primary, 'horizond_xfr_served_total', { zone: 'home.test.', type: 'ixfr' }) === 1, 1000);
+  t.equal(await metric(primary, 'horizond_xfr_served_total', { zone: 'home.test.', type: 'axfr' }), 0, 'no AXFR');
+  t.equal(await metric(primary, 'horizond_xfr_served_total', { zone: 'home.test.', type: 'ixfr_full' }), 0, 'no IXFR answered with the whole zone');
+});
