@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { decodeRecords, frameRecord, MAX_RECORD, RECORD_HEADER, type DecodedRecords } from '../util/record-file.js';
 import type { RRsetChange } from '../zone/zone.js';
 
 /**
@@ -14,9 +14,7 @@ import type { RRsetChange } from '../zone/zone.js';
  */
 
 export const MAGIC = Buffer.from('HZJRNL01', 'latin1');
-export const RECORD_HEADER = 8;
-/** Larger lengths are corruption, not records (a snapshot of 100k names is a few MiB). */
-export const MAX_RECORD = 256 * 1024 * 1024;
+export { MAX_RECORD, RECORD_HEADER };
 
 export type RecordKind = 'u' | 's';
 
@@ -45,25 +43,10 @@ function head(r: JournalRecord): string {
   return `{"q":${r.seq},"t":${r.time},"s":${r.serial},"k":"${r.kind}","c":[`;
 }
 
-function frame(parts: readonly Buffer[]): Buffer {
-  let length = 0;
-  let crc = 0;
-  for (const p of parts) {
-    length += p.length;
-    crc = crc32(p, crc);
-  }
-  const out = Buffer.allocUnsafe(RECORD_HEADER + length);
-  out.writeUInt32BE(length, 0);
-  out.writeUInt32BE(crc, 4);
-  let o = RECORD_HEADER;
-  for (const p of parts) o += p.copy(out, o);
-  return out;
-}
-
 /** One record, framed and checksummed, ready to append. */
 export function encodeRecord(r: JournalRecord): Buffer {
   const body = r.changes.map((ch) => JSON.stringify(wireChange(ch, r.time))).join(',');
-  return frame([Buffer.from(head(r) + body + ']}', 'utf8')]);
+  return frameRecord([Buffer.from(head(r) + body + ']}', 'utf8')]);
 }
 
 /** Entries encoded between two yields to the event loop. */
@@ -81,41 +64,19 @@ export async function encodeRecordGently(r: JournalRecord): Promise<Buffer> {
     parts.push(Buffer.from((i > 0 ? ',' : '') + body, 'utf8'));
   }
   parts.push(Buffer.from(']}', 'utf8'));
-  return frame(parts);
+  return frameRecord(parts);
 }
 
-export interface DecodedJournal {
-  records: JournalRecord[];
-  /** Bytes from the start of the file up to the end of the last good record. */
-  goodBytes: number;
-  /** Why reading stopped before the end of the data, or null when everything was read. */
-  problem: string | null;
-}
+export type DecodedJournal = DecodedRecords<JournalRecord>;
 
 /** Reads a whole journal file's bytes (including the magic). */
 export function decodeJournal(buf: Buffer): DecodedJournal {
-  if (buf.length === 0) return { records: [], goodBytes: 0, problem: null };
-  if (buf.length < MAGIC.length || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
-    return { records: [], goodBytes: 0, problem: 'not a horizond journal (bad magic)' };
-  }
-  const records: JournalRecord[] = [];
-  let p = MAGIC.length;
-  let problem: string | null = null;
-  while (p < buf.length) {
-    if (p + RECORD_HEADER > buf.length) { problem = `incomplete record header at offset ${p}`; break; }
-    const len = buf.readUInt32BE(p);
-    if (len > MAX_RECORD) { problem = `impossible record length ${len} at offset ${p}`; break; }
-    if (p + RECORD_HEADER + len > buf.length) { problem = `record at offset ${p} is cut short (${buf.length - p - RECORD_HEADER} of ${len} bytes)`; break; }
-    const payload = buf.subarray(p + RECORD_HEADER, p + RECORD_HEADER + len);
-    if (crc32(payload) !== buf.readUInt32BE(p + 4)) { problem = `checksum mismatch in the record at offset ${p}`; break; }
-    const rec = parsePayload(payload);
-    if (rec === null) { problem = `unreadable record at offset ${p}`; break; }
-    const prev = records.at(-1);
-    if (prev && rec.seq !== prev.seq + 1) { problem = `record at offset ${p} has sequence ${rec.seq}, expected ${prev.seq + 1}`; break; }
-    records.push(rec);
-    p += RECORD_HEADER + len;
-  }
-  return { records, goodBytes: p, problem };
+  return decodeRecords(buf, {
+    magic: MAGIC,
+    what: 'a horizond journal',
+    parse: parsePayload,
+    follows: (rec, prev) => (rec.seq === prev.seq + 1 ? null : `has sequence ${rec.seq}, expected ${prev.seq + 1}`),
+  });
 }
 
 function parsePayload(payload: Buffer): JournalRecord | null {

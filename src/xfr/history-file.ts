@@ -1,8 +1,7 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { MAX_RECORD, RECORD_HEADER } from '../update/journal-format.js';
+import { decodeRecords, frameRecord } from '../util/record-file.js';
 import { RRType } from '../wire/constants.js';
 import type { RR } from '../wire/types.js';
 import { diffSize, serialOf, type ZoneDiff } from './diff.js';
@@ -183,41 +182,18 @@ export function openHistory(path: string, limits: HistoryLimits, first: Zone, lo
 /** One difference, framed and checksummed, ready to append. */
 export function encodeDiff(d: ZoneDiff): Buffer {
   const json = `{"f":${rrJson(d.from)},"t":${rrJson(d.to)},"d":[${d.deleted.map(rrJson).join(',')}],"a":[${d.added.map(rrJson).join(',')}]}`;
-  const payload = Buffer.from(json, 'utf8');
-  const out = Buffer.allocUnsafe(RECORD_HEADER + payload.length);
-  out.writeUInt32BE(payload.length, 0);
-  out.writeUInt32BE(crc32(payload), 4);
-  payload.copy(out, RECORD_HEADER);
-  return out;
+  return frameRecord([Buffer.from(json, 'utf8')]);
 }
 
 /** Reads a whole history file's bytes (magic included): the good differences, where they end, and why reading stopped early. */
 export function decodeHistory(buf: Buffer): { diffs: ZoneDiff[]; goodBytes: number; problem: string | null } {
-  if (buf.length === 0) return { diffs: [], goodBytes: 0, problem: null };
-  if (buf.length < HISTORY_MAGIC.length || !buf.subarray(0, HISTORY_MAGIC.length).equals(HISTORY_MAGIC)) {
-    return { diffs: [], goodBytes: 0, problem: 'not a horizond IXFR history (bad magic)' };
-  }
-  const diffs: ZoneDiff[] = [];
-  let p = HISTORY_MAGIC.length;
-  let problem: string | null = null;
-  while (p < buf.length) {
-    if (p + RECORD_HEADER > buf.length) { problem = `incomplete record header at offset ${p}`; break; }
-    const len = buf.readUInt32BE(p);
-    if (len > MAX_RECORD) { problem = `impossible record length ${len} at offset ${p}`; break; }
-    if (p + RECORD_HEADER + len > buf.length) { problem = `record at offset ${p} is cut short (${buf.length - p - RECORD_HEADER} of ${len} bytes)`; break; }
-    const payload = buf.subarray(p + RECORD_HEADER, p + RECORD_HEADER + len);
-    if (crc32(payload) !== buf.readUInt32BE(p + 4)) { problem = `checksum mismatch in the record at offset ${p}`; break; }
-    const d = parseDiff(payload);
-    if (d === null) { problem = `unreadable record at offset ${p}`; break; }
-    const prev = diffs.at(-1);
-    if (prev !== undefined && serialOf(d.from) !== serialOf(prev.to)) {
-      problem = `record at offset ${p} starts at serial ${serialOf(d.from)}, expected ${serialOf(prev.to)}`;
-      break;
-    }
-    diffs.push(d);
-    p += RECORD_HEADER + len;
-  }
-  return { diffs, goodBytes: p, problem };
+  const r = decodeRecords(buf, {
+    magic: HISTORY_MAGIC,
+    what: 'a horizond IXFR history',
+    parse: parseDiff,
+    follows: (d, prev) => (serialOf(d.from) === serialOf(prev.to) ? null : `starts at serial ${serialOf(d.from)}, expected ${serialOf(prev.to)}`),
+  });
+  return { diffs: r.records, goodBytes: r.goodBytes, problem: r.problem };
 }
 
 function rrJson(r: RR): string {
