@@ -1,4 +1,4 @@
-import { decodeRecords, frameRecord, MAX_RECORD, RECORD_HEADER, type DecodedRecords } from '../util/record-file.js';
+import { decodeRecords, frameRecord, type DecodedRecords } from '../util/record-file.js';
 import type { RRsetChange } from '../zone/zone.js';
 
 /**
@@ -14,7 +14,6 @@ import type { RRsetChange } from '../zone/zone.js';
  */
 
 export const MAGIC = Buffer.from('HZJRNL01', 'latin1');
-export { MAX_RECORD, RECORD_HEADER };
 
 export type RecordKind = 'u' | 's';
 
