@@ -2,10 +2,10 @@ import { QueryView } from '../wire/query-view.js';
 
 /** Where an answer came from: drives metrics labels, the query log and EDE. */
 export const AnswerSource = {
-  None: 0, Authoritative: 1, Cache: 2, Stale: 3, Upstream: 4, Local: 5, Refused: 6, Error: 7, Update: 8,
+  None: 0, Authoritative: 1, Cache: 2, Stale: 3, Upstream: 4, Local: 5, Refused: 6, Error: 7, Update: 8, Blocked: 9,
 } as const;
 export type AnswerSource = (typeof AnswerSource)[keyof typeof AnswerSource];
-export const answerSourceNames = ['none', 'authoritative', 'cache', 'stale', 'upstream', 'local', 'refused', 'error', 'update'] as const;
+export const answerSourceNames = ['none', 'authoritative', 'cache', 'stale', 'upstream', 'local', 'refused', 'error', 'update', 'blocked'] as const;
 
 export const TransportKind = { Udp: 0, Tcp: 1 } as const;
 export type TransportKind = (typeof TransportKind)[keyof typeof TransportKind];

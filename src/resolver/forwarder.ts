@@ -170,7 +170,7 @@ export class Forwarder {
     for (const w of f.waiters) {
       if (w.done) continue;
       try {
-        w.source = AnswerSource.Upstream;
+        w.source = ede === EdeCode.Blocked ? AnswerSource.Blocked : AnswerSource.Upstream;
         w.upstream = r.upstream;
         if (ede >= 0) w.ede = ede;
         this.#out.send(w, patchAnswer(packed.wire, packed.ttlOffsets, w.q, 0, -1));

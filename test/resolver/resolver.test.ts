@@ -254,8 +254,9 @@ t.test('upstream answers pass the rebinding filter before they are cached', asyn
   t.equal(blocked.rcode, 0);
   t.equal(blocked.msg.answers!.length, 0, 'nothing left: NODATA');
   t.equal(blocked.ede, 15, 'EDE Blocked');
+  t.equal(blocked.source, AnswerSource.Blocked, 'counted as blocked');
   const again = await h.ask('evil.example.com');
-  t.equal(again.source, AnswerSource.Cache, 'the blocked answer is cached');
+  t.equal(again.source, AnswerSource.Blocked, 'the blocked answer is cached (up.count below) and still counted as blocked');
   t.equal(again.ede, 15, 'with its EDE');
   t.equal(again.msg.questions![0]!.name, 'evil.example.com');
   t.equal((await h.ask('nas.lan')).msg.answers!.length, 1, 'private domains keep private addresses');

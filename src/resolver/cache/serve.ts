@@ -10,7 +10,8 @@ import { patchAnswer } from './patch.js';
  */
 export function sendFresh(out: Responder, ctx: QueryContext, e: CacheEntry, now: number): void {
   if (e.kind === EntryKind.Failure) return sendServfail(out, ctx, e.ede, AnswerSource.Cache);
-  ctx.source = AnswerSource.Cache;
+  // A cached answer the rebinding filter emptied counts as blocked, like the first one did.
+  ctx.source = e.ede === EdeCode.Blocked ? AnswerSource.Blocked : AnswerSource.Cache;
   if (e.ede >= 0) ctx.ede = e.ede;
   out.send(ctx, patchAnswer(e.wire, e.ttlOffsets, ctx.q, Math.floor(now - e.storedAt), -1));
 }
