@@ -146,8 +146,8 @@ async function main(): Promise<void> {
       case 'serve': await serve(args.config); return;
     }
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
+    if (err instanceof ConfigError || (err as { code?: string }).code === 'HZ_ERR_DATADIR_LOCKED') {
+      process.stderr.write(`${(err as Error).message}\n`);
       process.exit(1);
     }
     process.stderr.write(`horizond: ${(err as Error).stack ?? err}\n`);

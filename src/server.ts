@@ -19,6 +19,7 @@ import { keyringFromConfig } from './pipeline/stages/tsig.js';
 import { UpdateManager } from './update/manager.js';
 import { updateDetailSource } from './update/metrics.js';
 import { ReplicationManager } from './xfr/manager.js';
+import { PidLock } from './util/pid-lock.js';
 import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
@@ -41,6 +42,8 @@ export class Server {
   /** Transfers, NOTIFY and secondary zones, kept across reloads. */
   readonly replication: ReplicationManager;
   #ops: OpsHttpServer | null = null;
+  /** Our claim on server.dataDir (released on stop). */
+  #lock: PidLock | null = null;
   #opsAddress: { address: string; port: number } | null = null;
   #runtime: Runtime;
   #dispatcher: Dispatcher;
@@ -79,16 +82,20 @@ export class Server {
     const logger = log ?? createLogger(config.log.level);
     const stats = new QueryStats();
     const queryLog = new QueryLogOutput();
+    const lock = PidLock.acquire(config.server.dataDir);
     const updates = new UpdateManager({ dataDir: config.server.dataDir, log: logger });
     // NOTIFYs wait for the listeners: the secondaries ask for our SOA as soon as they get one.
     const replication = new ReplicationManager({ keyring: keyringFromConfig(config.keys), log: logger, holdNotify: true });
     updates.attach(replication.feed); // replication sees every committed update
     try {
       const runtime = await buildRuntime(config, { log: logger, stats, queryLog, updates, replication });
-      return new Server(configFile, runtime, logger, stats, queryLog, updates, replication);
+      const server = new Server(configFile, runtime, logger, stats, queryLog, updates, replication);
+      server.#lock = lock;
+      return server;
     } catch (err) {
       await replication.close();
       await updates.close();
+      lock.release();
       throw err;
     }
   }
@@ -189,6 +196,7 @@ export class Server {
       await this.#runtime.close();
       await this.updates.close(); // queued updates finish and are journaled (and seen by replication)
       await this.replication.close(); // then their IXFR history records are written
+      this.#lock?.release();
       await this.#ops?.close();
       await this.queryLog.close();
     })();

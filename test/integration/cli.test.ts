@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync, cpSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import dnsPacket from 'dns-packet';
 import { MAIN, ROOT, startDaemon, exampleConfig } from '../helpers/daemon.js';
+import { dig } from '../helpers/dig.js';
 
 const run = promisify(execFile);
 
@@ -107,3 +108,26 @@ t.test('SIGTERM: stops accepting, finishes in-flight TCP answers, exits 0', asyn
   t.ok(d.logs.some((r) => r.msg === 'stopped'));
   sock.destroy();
 });
+
+t.test('one data directory, one server: a second daemon is refused; a crashed owner is taken over', async (t) => {
+  const first = await startDaemon({ config: exampleConfig(), copyZones: true, keepDir: true });
+  t.teardown(() => rmSync(first.dir, { recursive: true, force: true }));
+  const second = await horizondServe(first.dir);
+  t.not(second.code, 0, 'the second server exits');
+  t.match(second.stderr, /data directory .* is in use by horizond pid \d+/);
+  t.equal((await dig('127.0.0.1', first.port, 'host1.home.lan', 'A')).status, 'NOERROR', 'the first one keeps serving');
+  await first.stop('SIGKILL'); // the lock file stays behind, its owner gone
+  const again = await startDaemon({ dir: first.dir });
+  t.equal((await dig('127.0.0.1', again.port, 'host1.home.lan', 'A')).status, 'NOERROR', 'a restart takes over the stale lock');
+  await again.stop();
+});
+
+function horizondServe(dir: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [MAIN, '--config', join(dir, 'horizond.yaml')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr!.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 10000);
+    p.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr }); });
+  });
+}
