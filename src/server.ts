@@ -35,7 +35,11 @@ export class Server {
   readonly reloads = new ReloadStats();
   /** Prometheus metrics of this server (its own registry). */
   readonly metrics = new Metrics();
-  readonly readiness = new Readiness();
+  /** Ready once loaded and bound, and every secondary zone has been served once (from disk or a transfer). */
+  readonly readiness = new Readiness(() => {
+    for (const z of this.replication.statuses()) if (!z.available) return `waiting for the first transfer of ${z.zone}`;
+    return null;
+  });
   readonly queryLog: QueryLogOutput;
   /** Dynamic zone data and journals, kept across reloads. */
   readonly updates: UpdateManager;

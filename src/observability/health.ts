@@ -18,9 +18,21 @@ const State = { Loading: 0, Loaded: 1, Serving: 2, Stopping: 3 } as const;
 type State = (typeof State)[keyof typeof State];
 const NAMES = ['loading', 'starting', 'ready', 'stopping'] as const;
 
+/** A condition readiness waits for once, e.g. secondary zones' first transfer: a reason, or null when met. */
+export type WarmUp = () => string | null;
+
 /** The daemon's lifecycle, moved forward by the Server: loaded → listening → stopping. */
 export class Readiness implements HealthSource {
   #state: State = State.Loading;
+  #warmUp: WarmUp | null;
+
+  /**
+   * `warmUp` is asked until it first returns null; from then on it is not asked again (a zone
+   * that later expires must not take every replica out of the load balancer at once).
+   */
+  constructor(warmUp: WarmUp | null = null) {
+    this.#warmUp = warmUp;
+  }
 
   /** Config and zones are loaded. */
   loaded(): void {
@@ -38,6 +50,11 @@ export class Readiness implements HealthSource {
   }
 
   status(): HealthStatus {
+    if (this.#state === State.Serving && this.#warmUp !== null) {
+      const waiting = this.#warmUp();
+      if (waiting !== null) return { ready: false, state: waiting };
+      this.#warmUp = null;
+    }
     return { ready: this.#state === State.Serving, state: NAMES[this.#state] };
   }
 }
