@@ -9,7 +9,7 @@ import type { AnswerCache } from './cache/answer-cache.js';
 import { CacheEntry, EntryKind } from './cache/entry.js';
 import type { ServeStaleSettings } from './cache/options.js';
 import { emptyAnswer, packAnswer, type PackedAnswer, type TtlPolicy } from './cache/pack.js';
-import { patchAnswer } from './cache/patch.js';
+import { patchPacked } from './cache/patch.js';
 import { sendFresh, sendServfail, sendStale } from './cache/serve.js';
 import type { Clock } from './clock.js';
 import type { DomainMap } from '../wire/domain-map.js';
@@ -162,7 +162,7 @@ export class Forwarder {
     const now = this.#clock.nowSeconds();
     if (packed.ttl > 0) {
       const staleUntil = now + packed.ttl + (this.#s.serveStale.enabled ? this.#s.serveStale.maxStale : 0);
-      this.#cache.set(f.key, new CacheEntry(packed.kind, packed.rcode, packed.wire, packed.ttlOffsets, now, packed.ttl, staleUntil, ede));
+      this.#cache.store(f.key, packed, now, staleUntil, ede);
     } else if (!packed.truncated && f.entry !== null) {
       this.#cache.delete(f.key); // upstream now says something we may not cache: the old entry is outdated
     }
@@ -173,7 +173,7 @@ export class Forwarder {
         w.source = ede === EdeCode.Blocked ? AnswerSource.Blocked : AnswerSource.Upstream;
         w.upstream = r.upstream;
         if (ede >= 0) w.ede = ede;
-        this.#out.send(w, patchAnswer(packed.wire, packed.ttlOffsets, w.q, 0, -1));
+        this.#out.send(w, patchPacked(packed, w.q, 0, -1));
       } catch {
         this.#out.drop(w);
       }

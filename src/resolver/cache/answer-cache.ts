@@ -1,5 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import type { CacheEntry } from './entry.js';
+import { WireArena } from './arena.js';
+import { CacheEntry } from './entry.js';
+import type { PackedAnswer } from './pack.js';
 
 /** Hot-path counters: plain integers, read at scrape time (style §2.3). */
 export class CacheCounters {
@@ -36,6 +38,9 @@ export interface CacheStats {
   upstreamFailures: number;
   entries: number;
   bytes: number;
+  /** Memory held for answers (arena slabs), and the part of it still in use. */
+  slabBytes: number;
+  liveBytes: number;
 }
 
 export interface CacheLimits {
@@ -44,24 +49,28 @@ export interface CacheLimits {
 }
 
 /**
- * The answer store: an LRU bounded by entries and by bytes, keyed by `QueryView.key()`. It holds
- * no policy (TTL rules and serve-stale live with whoever stores and reads), so a reload can hand
- * the same object, with its entries and counters, to a new Resolver.
+ * The answer store: an LRU bounded by entries and by bytes, keyed by `QueryView.key()`, with the
+ * answers themselves packed into a WireArena. It holds no policy (TTL rules and serve-stale live
+ * with whoever stores and reads), so a reload can hand the same object, with its entries and
+ * counters, to a new Resolver.
  */
 export class AnswerCache {
   readonly counters: CacheCounters;
   readonly limits: Readonly<CacheLimits>;
   readonly #lru: LRUCache<string, CacheEntry>;
+  #arena: WireArena;
 
-  constructor(limits: CacheLimits, counters: CacheCounters = new CacheCounters()) {
+  constructor(limits: CacheLimits, counters: CacheCounters = new CacheCounters(), arena = new WireArena()) {
     this.limits = Object.freeze({ maxEntries: limits.maxEntries, maxBytes: limits.maxBytes });
     this.counters = counters;
+    this.#arena = arena;
     this.#lru = new LRUCache<string, CacheEntry>({
       max: limits.maxEntries,
       maxSize: limits.maxBytes,
       sizeCalculation: entrySize,
-      dispose: (_v, _k, reason) => {
+      dispose: (v, _k, reason) => {
         if (reason === 'evict') this.counters.evictions++;
+        this.#arena.release(v);
       },
     });
   }
@@ -74,7 +83,7 @@ export class AnswerCache {
   static adopt(previous: AnswerCache | null | undefined, limits: CacheLimits): AnswerCache {
     if (!previous) return new AnswerCache(limits);
     if (previous.limits.maxEntries === limits.maxEntries && previous.limits.maxBytes === limits.maxBytes) return previous;
-    const next = new AnswerCache(limits, previous.counters);
+    const next = new AnswerCache(limits, previous.counters, previous.#arena);
     for (const [k, v] of previous.#lru.rentries() as Iterable<[string, CacheEntry]>) next.#lru.set(k, v);
     return next;
   }
@@ -89,8 +98,26 @@ export class AnswerCache {
     return this.#lru.peek(key);
   }
 
+  /**
+   * Caches a packed answer (copied into the arena) fresh from `storedAt` for `packed.ttl`
+   * seconds, servable stale until `staleUntil`; returns the entry.
+   */
+  store(key: string, packed: PackedAnswer, storedAt: number, staleUntil: number, ede = -1): CacheEntry {
+    const e = new CacheEntry(packed.kind, packed.rcode, packed.nTtl, packed.block.length, storedAt, packed.ttl, staleUntil, ede);
+    if (entrySize(e, key) > this.limits.maxBytes) {
+      this.#lru.delete(key); // larger than the whole cache: not kept, and the old answer is outdated
+      return e;
+    }
+    this.#arena.place(e, packed.block);
+    this.set(key, e);
+    return e;
+  }
+
+  /** Caches an entry (a failure entry, or one placed by `store`). */
   set(key: string, entry: CacheEntry): void {
     this.#lru.set(key, entry);
+    // Not from dispose: the LRU must be done changing before its entries are walked.
+    if (this.#arena.wasteful) this.#arena.compact(this.#lru.values());
   }
 
   delete(key: string): void {
@@ -116,6 +143,7 @@ export class AnswerCache {
       coalesced: c.coalesced, evictions: c.evictions, failureHits: c.failureHits,
       upstreamQueries: c.upstreamQueries, upstreamFailures: c.upstreamFailures,
       entries: this.#lru.size, bytes: this.#lru.calculatedSize,
+      slabBytes: this.#arena.slabBytes, liveBytes: this.#arena.liveBytes,
     };
   }
 }

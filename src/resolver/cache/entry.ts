@@ -1,3 +1,5 @@
+import type { Placed, Slab } from './arena.js';
+
 /** What a cache entry holds. */
 export const EntryKind = {
   /** An answer with data (NOERROR, answer section not empty). */
@@ -9,28 +11,31 @@ export const EntryKind = {
 } as const;
 export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
 
-const NO_OFFSETS = new Uint16Array(0);
-const NO_WIRE = Buffer.alloc(0);
-/** Rough per-entry bookkeeping cost (object, LRU slots, key) added to the wire size. */
+/** Rough per-entry bookkeeping cost (entry object, LRU slots, key) added to the block size. */
 const ENTRY_OVERHEAD = 160;
 
 /**
  * One cached answer. Staleness is derived from the entry itself (CoreDNS `item.go`): `ttl(now)`
  * is the freshness left, negative once expired; the entry may still be served stale until
- * `staleUntil`. `wire` is the packed upstream answer without OPT or TSIG, with the TTLs as they
- * are to be counted down (already clamped); `ttlOffsets` locate every TTL field in it.
+ * `staleUntil`. The answer itself is a block in the cache's WireArena (`slab`, `at`): `nTtl`
+ * TTL offsets, then the packed upstream answer without OPT or TSIG, with the TTLs as they are
+ * to be counted down (already clamped). A failure entry has no block.
  */
-export class CacheEntry {
+export class CacheEntry implements Placed {
   /** A refresh (prefetch or stale refresh) is in flight; only one runs per entry. */
   refreshing = false;
   /** After a failed refresh no new one starts (and stale is served at once) before this time. */
   retryAfter = 0;
+  slab: Slab | null = null;
+  at = 0;
 
   constructor(
     readonly kind: EntryKind,
     readonly rcode: number,
-    readonly wire: Buffer,
-    readonly ttlOffsets: Uint16Array,
+    /** Number of TTL offsets at the start of the block. */
+    readonly nTtl: number,
+    /** Bytes of the block (offsets and wire). */
+    readonly blockLen: number,
     /** Clock seconds when stored. */
     readonly storedAt: number,
     /** Seconds the entry is fresh (the smallest clamped TTL). */
@@ -43,7 +48,13 @@ export class CacheEntry {
 
   /** A failure entry: answered SERVFAIL for `ttl` seconds, never served stale. */
   static failure(now: number, ttl: number, ede: number): CacheEntry {
-    return new CacheEntry(EntryKind.Failure, 2, NO_WIRE, NO_OFFSETS, now, ttl, now + ttl, ede);
+    return new CacheEntry(EntryKind.Failure, 2, 0, 0, now, ttl, now + ttl, ede);
+  }
+
+  /** The cached answer (a view into the slab, for diagnostics and tests; empty for a failure). */
+  wire(): Buffer {
+    if (this.slab === null) return Buffer.alloc(0);
+    return this.slab.buf.subarray(this.at + 2 * this.nTtl, this.at + this.blockLen);
   }
 
   /** Freshness left in seconds; <= 0 means expired. */
@@ -71,6 +82,6 @@ export class CacheEntry {
 
   /** Bytes charged against the cache's byte limit. */
   get size(): number {
-    return this.wire.length + this.ttlOffsets.byteLength + ENTRY_OVERHEAD;
+    return this.blockLen + ENTRY_OVERHEAD;
   }
 }

@@ -10,11 +10,17 @@ export interface TtlPolicy {
   negativeMaxTtl: number;
 }
 
-/** An upstream answer ready to be cached and patched for each client. */
+/**
+ * An upstream answer ready to be cached and patched for each client, as one block:
+ * `[nTtl offsets of TTL fields in the wire, uint16 little endian][wire]` — the layout the
+ * cache's WireArena stores as is.
+ */
 export interface PackedAnswer {
-  /** Fresh copy without OPT/TSIG: ARCOUNT fixed, AA cleared, RA set; TTLs clamped when cacheable. */
+  block: Buffer;
+  /** Number of TTL offsets at the start of `block`. */
+  nTtl: number;
+  /** The wire part of `block`: a fresh copy without OPT/TSIG, ARCOUNT fixed, AA cleared, RA set; TTLs clamped when cacheable. */
   wire: Buffer;
-  ttlOffsets: Uint16Array;
   /** Full RCODE (extended bits from the OPT record included). */
   rcode: number;
   kind: EntryKind;
@@ -82,20 +88,18 @@ export function packAnswer(src: Buffer, policy: TtlPolicy): PackedAnswer {
     p = end;
   }
   if (p !== len) throw new WireError('trailing bytes after the last record of the answer', p);
-  // One backing store per entry holding the TTL offsets and then the wire answer: a cached entry
-  // never pins a slab of Node's shared 8 KiB buffer pool (full of short-lived buffers), and the
-  // offsets need no allocation of their own.
-  const block = new ArrayBuffer(n * 2 + keptEnd);
-  const ttlOffsets = new Uint16Array(block, 0, n);
-  ttlOffsets.set(offsets.subarray(0, n));
-  const wire = Buffer.from(block, n * 2, keptEnd);
+  // The block is short-lived: the cache copies it into its arena.
+  const block = Buffer.allocUnsafe(n * 2 + keptEnd);
+  for (let i = 0; i < n; i++) block.writeUInt16LE(offsets[i]!, 2 * i);
+  const wire = block.subarray(n * 2);
   src.copy(wire, 0, 0, keptEnd);
   wire.writeUInt16BE(keptAr, 10);
   wire[2] = (wire[2]! | 0x80) & ~0x04; // QR set, AA cleared: we are not authoritative for it
   wire[3]! |= 0x80; // RA
   const rcode = (extRcode << 4) | (src[3]! & 0xf);
   const truncated = (src[2]! & 0x02) !== 0;
-  const out: PackedAnswer = { wire, ttlOffsets, rcode, kind: EntryKind.Failure, ttl: 0, truncated };
+  const out: PackedAnswer = { block, nTtl: n, wire, rcode, kind: EntryKind.Failure, ttl: 0, truncated };
+  const ttlOffsets = offsets.subarray(0, n);
   if (rcode === RCode.NoError && an > 0) {
     out.kind = EntryKind.Positive;
     if (!truncated) out.ttl = clampPositive(wire, ttlOffsets, policy);
@@ -104,6 +108,11 @@ export function packAnswer(src: Buffer, policy: TtlPolicy): PackedAnswer {
     if (!truncated && soaTtlAt >= 0) out.ttl = capNegative(wire, ttlOffsets, soaTtlAt, soaMinimum, policy);
   }
   return out;
+}
+
+/** The i-th TTL offset of a block (relative to the wire part). */
+export function ttlOffset(block: Buffer, i: number): number {
+  return block.readUInt16LE(2 * i);
 }
 
 function clampPositive(wire: Buffer, offsets: Uint16Array, policy: TtlPolicy): number {
@@ -146,5 +155,5 @@ export function emptyAnswer(p: PackedAnswer): PackedAnswer {
   const wire = Buffer.from(p.wire.subarray(0, qEnd));
   wire.fill(0, 6, 12);
   wire[3] = wire[3]! & 0xd0; // RA and CD kept, AD and RCODE cleared
-  return { wire, ttlOffsets: new Uint16Array(0), rcode: RCode.NoError, kind: EntryKind.Negative, ttl: p.ttl, truncated: p.truncated };
+  return { block: wire, nTtl: 0, wire, rcode: RCode.NoError, kind: EntryKind.Negative, ttl: p.ttl, truncated: p.truncated };
 }

@@ -2,7 +2,7 @@ import { EdeCode, RCode } from '../../wire/constants.js';
 import { AnswerSource, type QueryContext } from '../../pipeline/context.js';
 import { errorResponse, type Responder } from '../../pipeline/responder.js';
 import { EntryKind, type CacheEntry } from './entry.js';
-import { patchAnswer } from './patch.js';
+import { patchEntry } from './patch.js';
 
 /**
  * Answers a client from a fresh entry: the patched answer with TTLs counted down, or SERVFAIL
@@ -13,7 +13,7 @@ export function sendFresh(out: Responder, ctx: QueryContext, e: CacheEntry, now:
   // A cached answer the rebinding filter emptied counts as blocked, like the first one did.
   ctx.source = e.ede === EdeCode.Blocked ? AnswerSource.Blocked : AnswerSource.Cache;
   if (e.ede >= 0) ctx.ede = e.ede;
-  out.send(ctx, patchAnswer(e.wire, e.ttlOffsets, ctx.q, Math.floor(now - e.storedAt), -1));
+  out.send(ctx, patchEntry(e, ctx.q, Math.floor(now - e.storedAt), -1));
 }
 
 /**
@@ -23,7 +23,7 @@ export function sendFresh(out: Responder, ctx: QueryContext, e: CacheEntry, now:
 export function sendStale(out: Responder, ctx: QueryContext, e: CacheEntry, answerTtl: number): void {
   ctx.source = AnswerSource.Stale;
   ctx.ede = e.rcode === RCode.NXDomain ? EdeCode.StaleNXDomainAnswer : EdeCode.StaleAnswer;
-  out.send(ctx, patchAnswer(e.wire, e.ttlOffsets, ctx.q, 0, answerTtl));
+  out.send(ctx, patchEntry(e, ctx.q, 0, answerTtl));
 }
 
 /** SERVFAIL with RA set (this is the recursive side) and an Extended DNS Error. */

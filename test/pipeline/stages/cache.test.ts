@@ -36,7 +36,7 @@ function setup() {
   const put = (name: string, ttl: number, staleFor = 3600) => {
     const p = packAnswer(answerWire({ qname: name + '.', qtype: 1, qclass: 1, do: false, cd: false }, { answers: [a(name, '192.0.2.1', ttl)] }), s);
     const ctx = ctxFor(name, 1);
-    cache.set(ctx.q.key(), new CacheEntry(p.kind, p.rcode, p.wire, p.ttlOffsets, clock.nowSeconds(), p.ttl, clock.nowSeconds() + p.ttl + staleFor));
+    cache.store(ctx.q.key(), p, clock.nowSeconds(), clock.nowSeconds() + p.ttl + staleFor);
   };
   const ctxFor = (name: string, id: number) => {
     const ctx = new QueryContext();

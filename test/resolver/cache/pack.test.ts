@@ -1,6 +1,6 @@
 import t from 'tap';
 import dnsPacket from 'dns-packet';
-import { packAnswer } from '../../../src/resolver/cache/pack.js';
+import { packAnswer, ttlOffset } from '../../../src/resolver/cache/pack.js';
 import { EntryKind } from '../../../src/resolver/cache/entry.js';
 import { WireError } from '../../../src/wire/errors.js';
 import { ttlOf } from '../../helpers/resolver.js';
@@ -34,7 +34,7 @@ t.test('positive answers: OPT stripped, TTLs clamped, flags fixed', async (t) =>
   const p = packAnswer(src, policy);
   t.equal(p.kind, EntryKind.Positive);
   t.equal(p.ttl, 60, 'entry TTL is the smallest clamped TTL');
-  t.equal(p.ttlOffsets.length, 3);
+  t.equal(p.nTtl, 3);
   const d = dnsPacket.decode(p.wire);
   t.equal(d.additionals!.length, 1, 'OPT removed, glue kept');
   t.equal(d.additionals![0]!.type, 'A');
@@ -42,7 +42,7 @@ t.test('positive answers: OPT stripped, TTLs clamped, flags fixed', async (t) =>
   t.notOk(d.flag_aa, 'AA cleared');
   t.ok(d.flag_ra, 'RA set');
   t.equal(p.wire.length, src.length - 11, 'exactly the OPT record removed');
-  t.equal(src.readUInt32BE(p.ttlOffsets[0]!), 10, 'the source is left untouched');
+  t.equal(src.readUInt32BE(ttlOffset(p.block, 0)), 10, 'the source is left untouched');
 });
 
 t.test('negative answers follow RFC 2308', async (t) => {
@@ -91,7 +91,7 @@ t.test('records after OPT or TSIG are dropped with them', async (t) => {
   const p = packAnswer(src, policy);
   const d = dnsPacket.decode(p.wire);
   t.equal(d.additionals!.length, 0);
-  t.equal(p.ttlOffsets.length, 1);
+  t.equal(p.nTtl, 1);
   t.equal(p.wire.readUInt16BE(10), 0, 'ARCOUNT fixed');
 });
 
@@ -103,8 +103,8 @@ t.test('compressed names and the TTL of the top bit', async (t) => {
   src[2] = 0x81;
   src.writeUInt16BE(1, 6);
   const p = packAnswer(src, policy);
-  t.equal(p.ttlOffsets[0], q.length + 6);
-  t.equal(p.wire.readUInt32BE(p.ttlOffsets[0]!), 60, 'a TTL with the top bit set counts as 0, then clamped');
+  t.equal(ttlOffset(p.block, 0), q.length + 6);
+  t.equal(p.wire.readUInt32BE(ttlOffset(p.block, 0)), 60, 'a TTL with the top bit set counts as 0, then clamped');
 });
 
 t.test('malformed answers throw WireError', async (t) => {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import dnsPacket from 'dns-packet';
-import { packAnswer } from '../../../src/resolver/cache/pack.js';
-import { patchAnswer } from '../../../src/resolver/cache/patch.js';
+import { packAnswer, ttlOffset } from '../../../src/resolver/cache/pack.js';
+import { patchPacked } from '../../../src/resolver/cache/patch.js';
 import { QueryView } from '../../../src/wire/query-view.js';
 import { ttlOf } from '../../helpers/resolver.js';
 
@@ -27,7 +27,7 @@ function view(name: string, o: { id: number; rd: boolean; do?: boolean; ad?: boo
 
 t.test('writes ID, question bytes and RD from the query, and ages every TTL', async (t) => {
   const q = view('MAIL.Example.COM', { id: 0xabcd, rd: false });
-  const out = patchAnswer(packed.wire, packed.ttlOffsets, q, 100, -1);
+  const out = patchPacked(packed, q, 100, -1);
   const d = dnsPacket.decode(out);
   t.equal(d.id, 0xabcd);
   t.equal(d.questions![0]!.name, 'MAIL.Example.COM');
@@ -35,17 +35,17 @@ t.test('writes ID, question bytes and RD from the query, and ages every TTL', as
   t.ok(d.flag_ra);
   t.same([ttlOf(d.answers![0]), ttlOf(d.additionals![0])], [3500, 500]);
   t.notOk(d.flag_ad, 'AD cleared when the client asked with neither DO nor AD');
-  t.equal(packed.wire.readUInt32BE(packed.ttlOffsets[0]!), 3600, 'the cached wire is not modified');
+  t.equal(packed.wire.readUInt32BE(ttlOffset(packed.block, 0)), 3600, 'the cached wire is not modified');
 });
 
 t.test('TTLs never go below zero; a fixed TTL replaces them all', async (t) => {
   const q = view('mail.example.com', { id: 1, rd: true, do: true });
-  const d = dnsPacket.decode(patchAnswer(packed.wire, packed.ttlOffsets, q, 1000, -1));
+  const d = dnsPacket.decode(patchPacked(packed, q, 1000, -1));
   t.same([ttlOf(d.answers![0]), ttlOf(d.additionals![0])], [2600, 0]);
   t.ok(d.flag_rd);
   t.ok(d.flag_ad, 'AD kept for a DO client');
-  const s = dnsPacket.decode(patchAnswer(packed.wire, packed.ttlOffsets, q, 99_999, 30));
+  const s = dnsPacket.decode(patchPacked(packed, q, 99_999, 30));
   t.same([ttlOf(s.answers![0]), ttlOf(s.additionals![0])], [30, 30]);
-  const ad = dnsPacket.decode(patchAnswer(packed.wire, packed.ttlOffsets, view('mail.example.com', { id: 1, rd: true, ad: true }), 0, -1));
+  const ad = dnsPacket.decode(patchPacked(packed, view('mail.example.com', { id: 1, rd: true, ad: true }), 0, -1));
   t.ok(ad.flag_ad, 'AD kept when the client set AD');
 });
