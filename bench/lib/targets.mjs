@@ -196,7 +196,8 @@ export function horizond(workers) {
         '',
       ].join('\n'));
       mkdirSync(join(ctx.dir, 'data'), { recursive: true });
-      return [process.execPath, join(ctx.root, 'dist/main.js'), '--config', file];
+      // The flags every launcher of ours uses (npm start, the bin script, Dockerfile, systemd unit).
+      return [process.execPath, '--optimize-for-size', join(ctx.root, 'dist/main.js'), '--config', file];
     },
   };
 }
