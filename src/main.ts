@@ -1,9 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --optimize-for-size
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/index.js';
 import { createLogger } from './observability/log.js';
-import { FileWatcher, watchedFiles } from './reload/watch.js';
-import { Server, zoneSummary } from './server.js';
+import { serve } from './daemon.js';
 import { loadZoneFile } from './zone/load.js';
 import { displayPath, loadZones } from './zone/catalog.js';
 import { UpdateManager } from './update/manager.js';
@@ -104,29 +103,6 @@ async function dump(file: string, name: string): Promise<number> {
   }
   process.stdout.write(dumpZone(zone, rrToText));
   return 0;
-}
-
-async function serve(file: string): Promise<void> {
-  const server = await Server.create(file);
-  const log = server.log;
-  const listeners = await server.listen();
-  // Reload when the config file or a zone file changes (SIGHUP below does the same).
-  const watcher = new FileWatcher({ files: () => watchedFiles(server.config), onChange: () => server.reload(), log: log.child({ component: 'reload' }) });
-  log.info({ listeners: listeners.bound(), metrics: server.metricsAddress, zones: zoneSummary(server.runtime), pid: process.pid, version: version() }, 'ready');
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    watcher.close();
-    server.stop().then(
-      () => { log.info('stopped'); log.flush(); setImmediate(() => process.exit(0)); },
-      (err) => { log.error({ err }, 'shutdown failed'); process.exit(1); },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => { void server.reload().then(() => watcher.refresh()); });
 }
 
 async function main(): Promise<void> {

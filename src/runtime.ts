@@ -3,6 +3,7 @@ import type { Logger } from './observability/log.js';
 import type { QueryLogOutput } from './observability/query-log.js';
 import type { QueryStats } from './observability/query-stats.js';
 import { buildPipeline, type BuiltPipeline } from './pipeline/build.js';
+import type { Relay } from './pipeline/stages/relay.js';
 import { loadZones, type ZoneLoadFailure } from './zone/catalog.js';
 import { ZoneStore } from './zone/store.js';
 import { loadViews } from './view/load.js';
@@ -36,6 +37,8 @@ export interface RuntimeEnv {
   updates: UpdateManager;
   /** Zone transfers, NOTIFY and secondary zones; lives as long as the Server. */
   replication: ReplicationManager;
+  /** Query workers: where UPDATE and NOTIFY go (the owner worker). */
+  relay?: Relay | null;
 }
 
 export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Runtime> {
@@ -61,7 +64,7 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
   }
   const pipeline = buildPipeline({
     config, views, zones, keyring, stats: env.stats, log: env.log,
-    updates: env.updates, replication: env.replication,
+    updates: env.updates, replication: env.replication, relay: env.relay ?? null,
     previous: env.previous?.pipeline ?? null, queryLog: env.queryLog ?? null,
   });
   return {

@@ -14,7 +14,11 @@ import { transportSource } from './observability/sources/transport.js';
 import { viewSource } from './observability/sources/views.js';
 import { packageVersion } from './observability/version.js';
 import { updateSource, tsigSource } from './observability/sources/update.js';
+import type { Role } from './cluster/messages.js';
+import { QueryContext, TransportKind, type ReplySink } from './pipeline/context.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
+import type { Relay } from './pipeline/stages/relay.js';
+import type { JournalRecord } from './update/journal-format.js';
 import { keyringFromConfig } from './pipeline/stages/tsig.js';
 import { UpdateManager } from './update/manager.js';
 import { updateDetailSource } from './update/metrics.js';
@@ -23,6 +27,22 @@ import { PidLock } from './util/pid-lock.js';
 import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
+
+export interface ServerOptions {
+  log?: Logger;
+  /**
+   * `single` (default): the only process. With `server.workers` > 1: `owner` is a complete
+   * server; `query` answers UDP only, reads the journals without writing them, sends no NOTIFY
+   * and transfers nothing, takes no data directory lock and serves no metrics endpoint.
+   */
+  role?: Role;
+  /** Query workers: hands UPDATE and NOTIFY to the owner (pipeline stage `relay`). */
+  relay?: Relay | null;
+  /** Owner: sees the journal records of every committed batch of updates (answered when it settles). */
+  committed?: (zone: string, records: readonly JournalRecord[]) => void | Promise<void>;
+  /** Fields on every log line of this process (the worker's id and role). */
+  logFields?: Record<string, unknown>;
+}
 
 /**
  * The daemon: one config file, one set of listeners, a Runtime that is rebuilt on reload and
@@ -55,9 +75,13 @@ export class Server {
   #stopping: Promise<void> | null = null;
   #reloading: Promise<boolean> | null = null;
   readonly #configFile: string;
+  readonly #role: Role;
+  readonly #relay: Relay | null;
 
-  private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput, updates: UpdateManager, replication: ReplicationManager) {
+  private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput, updates: UpdateManager, replication: ReplicationManager, opts: ServerOptions) {
     this.#configFile = configFile;
+    this.#role = opts.role ?? 'single';
+    this.#relay = opts.relay ?? null;
     this.updates = updates;
     this.replication = replication;
     this.stats = stats;
@@ -81,27 +105,38 @@ export class Server {
   }
 
   /** Loads config and zones and builds the first runtime (throws ConfigError on bad config). */
-  static async create(configFile: string, log?: Logger): Promise<Server> {
+  static async create(configFile: string, opts: ServerOptions = {}): Promise<Server> {
     const config = await loadConfig(configFile);
-    const logger = log ?? createLogger(config.log.level);
+    const base = opts.log ?? createLogger(config.log.level);
+    const logger = opts.logFields ? base.child(opts.logFields) : base;
+    const query = opts.role === 'query';
     const stats = new QueryStats();
     const queryLog = new QueryLogOutput();
-    const lock = PidLock.acquire(config.server.dataDir);
-    const updates = new UpdateManager({ dataDir: config.server.dataDir, log: logger });
+    // The owner of the data directory holds the lock; query workers only read it.
+    const lock = query ? null : PidLock.acquire(config.server.dataDir);
+    const updates = new UpdateManager({
+      dataDir: config.server.dataDir, log: logger, readOnly: query, ...(opts.committed ? { committed: opts.committed } : {}),
+    });
     // NOTIFYs wait for the listeners: the secondaries ask for our SOA as soon as they get one.
-    const replication = new ReplicationManager({ keyring: keyringFromConfig(config.keys), log: logger, holdNotify: true });
+    const replication = new ReplicationManager({ keyring: keyringFromConfig(config.keys), log: logger, holdNotify: true, passive: query });
     updates.attach(replication.feed); // replication sees every committed update
+    const relay = opts.relay ?? null;
     try {
-      const runtime = await buildRuntime(config, { log: logger, stats, queryLog, updates, replication });
-      const server = new Server(configFile, runtime, logger, stats, queryLog, updates, replication);
+      const runtime = await buildRuntime(config, { log: logger, stats, queryLog, updates, replication, relay });
+      const server = new Server(configFile, runtime, logger, stats, queryLog, updates, replication, opts);
       server.#lock = lock;
       return server;
     } catch (err) {
       await replication.close();
       await updates.close();
-      lock.release();
+      lock?.release();
       throw err;
     }
+  }
+
+  /** `single`, or this worker's part when `server.workers` > 1. */
+  get role(): Role {
+    return this.#role;
   }
 
   get runtime(): Runtime {
@@ -121,6 +156,19 @@ export class Server {
     return this.#opsAddress;
   }
 
+  /**
+   * Runs a message another worker received through this server's request path as if it had come
+   * from its client over UDP; resolves with the answer, or null when none is sent.
+   */
+  handleRelayed(msg: Buffer, address: string, port: number, family: 4 | 6): Promise<Buffer | null> {
+    return new Promise((resolve) => {
+      const ctx = new QueryContext();
+      const sink: ReplySink = { reply: (_c, wire) => resolve(wire), dropped: () => resolve(null) };
+      ctx.reset(msg, address, port, family, TransportKind.Udp, sink, null, performance.now());
+      this.#dispatcher.handle(ctx);
+    });
+  }
+
   /** Queries whose handling threw (answered SERVFAIL). */
   get handlerErrors(): number {
     return this.#dispatcher.panics;
@@ -128,10 +176,14 @@ export class Server {
 
   async listen(): Promise<Listeners> {
     const c = this.config.server;
-    await this.#startOps();
+    const query = this.#role === 'query';
+    if (!query) await this.#startOps();
     try {
       this.#listeners = await startListeners(
-        c.listen.map((l) => ({ address: l.address, port: l.port, protocols: [...l.protocols] })),
+        // Query workers share the UDP sockets; TCP (transfers, long streams) is the owner's.
+        c.listen
+          .map((l) => ({ address: l.address, port: l.port, protocols: l.protocols.filter((p) => !query || p === 'udp') }))
+          .filter((l) => l.protocols.length > 0),
         this.#dispatcher,
         {
           logger: this.log.child({ component: 'transport' }),
@@ -176,7 +228,7 @@ export class Server {
       const config = await loadConfig(this.#configFile);
       next = await buildRuntime(config, {
         log: this.log, stats: this.stats, previous: this.#runtime, queryLog: this.queryLog,
-        updates: this.updates, replication: this.replication,
+        updates: this.updates, replication: this.replication, relay: this.#relay,
       });
     } catch (err) {
       this.reloads.record(false);

@@ -88,6 +88,19 @@ function assemble(v: NonNullable<ReturnType<typeof root>>, ctx: LoadContext): Co
   };
 }
 
+/**
+ * Several workers share the journals and data directory through one owning worker; secondary
+ * zones (transfers, saved copies) have no such hand-off yet.
+ */
+function checkWorkers(config: Config, ctx: LoadContext, doc: ReturnType<typeof parseDocument>, lines: LineCounter): void {
+  if (config.server.workers <= 1) return;
+  const secondary = [...config.zones, ...config.views.list.flatMap((v) => v.zones)].find((z) => z.type === 'secondary');
+  if (secondary === undefined) return;
+  const node = doc.getIn(['server', 'workers'], true) as { range?: [number, number, number] } | undefined;
+  ctx.report(lines.linePos(node?.range?.[0] ?? 0), 'server.workers',
+    `server.workers > 1 cannot be combined with secondary zones (${secondary.name} is one): run one worker on a secondary`);
+}
+
 function unique(issues: readonly ConfigIssue[]): ConfigIssue[] {
   const seen = new Set<string>();
   return issues.filter((i) => {
@@ -116,6 +129,7 @@ export function parseConfig(text: string, file: string, baseDir: string): Config
     declare(ctx, top);
     const value = root(top.present ? top : top.withDefault({}));
     if (value !== undefined) config = assemble(value, ctx);
+    if (config !== undefined) checkWorkers(config, ctx, doc, lines);
   }
   if (ctx.issues.length > 0 || config === undefined) throw new ConfigError(unique(ctx.issues));
   return deepFreeze(config);

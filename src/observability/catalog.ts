@@ -1,5 +1,5 @@
 import { TIME_BUCKETS } from './histogram.js';
-import type { MetricDef, MetricType } from './metrics.js';
+import type { Aggregate, MetricDef, MetricType } from './metrics.js';
 import { XFR_METRICS } from '../xfr/metrics.js';
 
 /**
@@ -10,8 +10,26 @@ import { XFR_METRICS } from '../xfr/metrics.js';
  */
 
 function m(type: MetricType, name: string, help: string, labelNames: readonly string[] = [], buckets?: readonly number[]): MetricDef {
-  return buckets === undefined ? { name, help, type, labelNames } : { name, help, type, labelNames, buckets };
+  const aggregate = AGGREGATE[name];
+  const def: MetricDef = buckets === undefined ? { name, help, type, labelNames } : { name, help, type, labelNames, buckets };
+  return aggregate === undefined ? def : { ...def, aggregate };
 }
+
+/**
+ * With several workers every family is summed over them, except these: the same value in every
+ * worker (configuration, zones, build) is reported once, per-worker readings are averaged or
+ * the worst one kept.
+ */
+const AGGREGATE: Readonly<Record<string, Aggregate>> = {
+  horizond_upstream_srtt_seconds: 'average',
+  horizond_upstream_healthy: 'min',
+  horizond_config_reloads_total: 'first',
+  horizond_config_last_reload_successful: 'first',
+  horizond_config_last_reload_success_timestamp_seconds: 'first',
+  horizond_zone_serial: 'first',
+  horizond_zone_load_failed: 'first',
+  horizond_build_info: 'first',
+};
 
 const c = (name: string, help: string, labels?: readonly string[]): MetricDef => m('counter', name, help, labels);
 const g = (name: string, help: string, labels?: readonly string[]): MetricDef => m('gauge', name, help, labels);

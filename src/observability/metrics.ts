@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Registry, type Metric, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { HORIZOND_METRICS } from './catalog.js';
 
 /**
@@ -12,6 +12,8 @@ import { HORIZOND_METRICS } from './catalog.js';
  */
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
+/** One registry's metrics as JSON (prom-client's format). */
+export type PeerMetrics = MetricObjectWithValues<MetricValue<string>>[];
 export type Labels = Readonly<Record<string, string | number>>;
 
 /** One metric family: its name, help text, type, label names and (histograms) bucket bounds. */
@@ -22,7 +24,15 @@ export interface MetricDef {
   readonly labelNames: readonly string[];
   /** Histograms: ascending upper bounds in the metric's unit; +Inf is implicit. */
   readonly buckets?: readonly number[];
+  /**
+   * How the values of several worker processes combine (`server.workers` > 1): summed unless
+   * every worker reports the same thing (`first`: the serving process's value) or a per-worker
+   * reading (`average`, `min`).
+   */
+  readonly aggregate?: Aggregate;
 }
+
+export type Aggregate = 'sum' | 'first' | 'average' | 'min';
 
 /** Where a source writes its samples during a scrape. */
 export interface MetricsSink {
@@ -61,7 +71,7 @@ class Family {
   readonly name: string;
   readonly help: string;
   readonly type: MetricType;
-  readonly aggregator = 'sum';
+  readonly aggregator: Aggregate;
   readonly def: MetricDef;
   values: Sample[] = [];
   readonly #owner: Metrics;
@@ -71,6 +81,7 @@ class Family {
     this.name = def.name;
     this.help = def.help;
     this.type = def.type;
+    this.aggregator = def.aggregate ?? 'sum';
     this.#owner = owner;
   }
 
@@ -92,6 +103,7 @@ export class Metrics implements MetricsSink {
   readonly #families = new Map<string, Family>();
   readonly #sources: MetricsSource[] = [];
   #gathered = false;
+  #peers: (() => Promise<PeerMetrics[]>) | null = null;
 
   constructor(opts: MetricsOptions = {}) {
     for (const def of opts.definitions ?? HORIZOND_METRICS) this.define(def);
@@ -123,9 +135,25 @@ export class Metrics implements MetricsSink {
     return [...this.#families.values()].map((f) => f.def);
   }
 
+  /**
+   * Adds the metrics of other processes (the other workers) to every scrape: `peers` returns
+   * their registries' JSON; families combine by their `aggregate` rule.
+   */
+  withPeers(peers: () => Promise<PeerMetrics[]>): void {
+    this.#peers = peers;
+  }
+
+  /** This process's metrics as JSON (what a worker hands to the one that serves /metrics). */
+  json(): Promise<PeerMetrics> {
+    return this.registry.getMetricsAsJSON();
+  }
+
   /** The Prometheus text exposition of everything. */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  async text(): Promise<string> {
+    if (this.#peers === null) return this.registry.metrics();
+    const own = await this.registry.getMetricsAsJSON();
+    const peers = await this.#peers();
+    return AggregatorRegistry.aggregate([own, ...peers]).metrics();
   }
 
   get contentType(): string {

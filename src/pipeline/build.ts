@@ -25,6 +25,7 @@ import { Opcode } from '../wire/constants.js';
 import type { ReplicationManager } from '../xfr/manager.js';
 import type { ZoneStore } from '../zone/store.js';
 import { NotifyStage } from './stages/notify.js';
+import { RelayStage, type Relay } from './stages/relay.js';
 import { TsigSigner, TsigStage } from './stages/tsig.js';
 import { UpdateForwardStage } from './stages/update-forward.js';
 import { UpdateStage } from './stages/update.js';
@@ -44,6 +45,8 @@ export interface PipelineDeps {
   previous?: BuiltPipeline | null;
   /** The Server's query log output; each pipeline takes a QueryLog for its config (or null). */
   queryLog?: QueryLogOutput | null;
+  /** Query workers (`server.workers` > 1): UPDATE and NOTIFY are handed to the owner worker. */
+  relay?: Relay | null;
 }
 
 export interface BuiltPipeline extends Pipeline {
@@ -59,6 +62,8 @@ export interface BuiltPipeline extends Pipeline {
  *
  * 1. accept: header screening before anything reads the message (FORMERR/NOTIMP/BADVERS, drops
  *    responses), and the client's size limit.
+ * 1. relay (query workers only): UPDATE and NOTIFY go to the worker that owns journals and
+ *    transfers, unchanged, and its answer back unchanged.
  * 1a. update-forward: an UPDATE for a zone we are secondary for goes to the primary exactly as
  *    it was signed (before tsig, which would consume the signature).
  * 1b. tsig: verify signed messages before anything acts on them; errors answered per RFC 8945.
@@ -109,6 +114,7 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
   const hasSecondary = [...config.zones, ...config.views.list.flatMap((v) => v.zones)].some((z) => z.type === 'secondary');
   const stages: Stage[] = [
     new AcceptStage(responder, { udpPayloadSize: config.server.udpPayloadSize, stats, opcodes: [Opcode.Update, Opcode.Notify] }),
+    ...(deps.relay ? [new RelayStage(responder, deps.relay, log)] : []),
     ...(hasSecondary ? [new UpdateForwardStage(responder, replication, xfrLog)] : []),
     // tsig is always there: a signed request with an unknown key still needs its BADKEY answer.
     new TsigStage(responder, deps.keyring, { counters: updates.counters, log: log.child({ component: 'tsig' }) }),

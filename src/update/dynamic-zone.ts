@@ -44,6 +44,11 @@ export interface DynamicZoneInit {
   readonly now: () => number;
   /** Compact once this many bytes were appended since the last snapshot (and at least as many as it holds). */
   readonly compactBytes: number;
+  /**
+   * Called with the records of every batch once they are durable and served here; the batch's
+   * updates are answered when the returned promise settles (the other workers have applied them).
+   */
+  readonly committed?: (dz: DynamicZone, records: readonly JournalRecord[]) => void | Promise<void>;
 }
 
 /**
@@ -69,6 +74,7 @@ export class DynamicZone {
   readonly #publish: (dz: DynamicZone) => void;
   readonly #now: () => number;
   readonly #compactBytes: number;
+  readonly #committed: ((dz: DynamicZone, records: readonly JournalRecord[]) => void | Promise<void>) | null;
   readonly #queue: Job[] = [];
   #draining: Promise<void> | null = null;
   #compaction: Promise<void> | null = null;
@@ -86,12 +92,30 @@ export class DynamicZone {
     this.#publish = init.publish;
     this.#now = init.now;
     this.#compactBytes = init.compactBytes;
-    for (const r of init.records) {
+    this.#committed = init.committed ?? null;
+    this.#replay(init.records);
+    this.#current = this.#layer.overlay(this.#static, this.protectStatic);
+    this.produced.add(this.#current);
+  }
+
+  #replay(records: readonly JournalRecord[]): void {
+    for (const r of records) {
+      if (r.seq <= this.#layer.seq && r.kind !== 's') continue;
       if (r.kind === 's') this.#layer.reset(r.changes.map((c) => ({ ...c, at: c.at ?? r.time })), r.serial, r.seq);
       else this.#layer.apply(r.changes, r.serial, r.time, r.seq);
     }
-    this.#current = this.#layer.overlay(this.#static, this.protectStatic);
-    this.produced.add(this.#current);
+  }
+
+  /**
+   * Applies records another process committed to this zone's journal (this one has it open
+   * read-only): in order when they follow what this one has, else the journal is read again,
+   * since it holds every acknowledged record by then.
+   */
+  applyCommitted(records: readonly JournalRecord[]): void {
+    if (records.length === 0 || records[records.length - 1]!.seq <= this.#layer.seq) return;
+    if (records[0]!.seq === this.#layer.seq + 1) this.#replay(records);
+    else this.#replay(this.#journal.reread());
+    this.#setCurrent(this.#layer.overlay(this.#static, this.protectStatic));
   }
 
   /** The version being served (static data, dynamic data, current serial). */
@@ -226,6 +250,13 @@ export class DynamicZone {
       for (const r of records) this.#layer.apply(r.changes, r.serial, r.time, r.seq);
       // A reload that brought a new zone file while this batch was being written: rebuild on it.
       this.#setCurrent(base === this.#static ? zone : this.#layer.overlay(this.#static, this.protectStatic));
+      if (this.#committed !== null) {
+        try {
+          await this.#committed(this, records);
+        } catch {
+          // the other workers catch up from the journal with the next batch
+        }
+      }
     }
     batch.forEach((job, i) => {
       if (job.kind !== 'update') return;

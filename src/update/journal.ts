@@ -82,6 +82,11 @@ export class Journal {
     return { journal: new Journal(path, readOnly, size, since), records: d.records, cut };
   }
 
+  /** Every good record in the file now (a read-only reader catching up with the writer). */
+  reread(): JournalRecord[] {
+    return existsSync(this.path) ? decodeJournal(readFileSync(this.path)).records : [];
+  }
+
   /** Size of the file's good part in bytes. */
   get size(): number {
     return this.#size;

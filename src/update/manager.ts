@@ -8,6 +8,7 @@ import type { Zone } from '../zone/zone.js';
 import { UpdateAudit } from './audit.js';
 import { DynamicZone } from './dynamic-zone.js';
 import { Journal } from './journal.js';
+import type { JournalRecord } from './journal-format.js';
 import { UpdateCounters } from './metrics.js';
 import { ReplayGuard } from './replay.js';
 
@@ -24,6 +25,8 @@ export interface UpdateManagerOptions {
   compactBytes?: number;
   /** How often scavenging runs for zones that enable it, in ms. Default 60 s. */
   scavengeEvery?: number;
+  /** Sees the records of every committed batch, once durable; the updates are answered when it settles. */
+  committed?: (zone: string, records: readonly JournalRecord[]) => void | Promise<void>;
 }
 
 /**
@@ -46,6 +49,7 @@ export class UpdateManager {
   readonly #now: () => number;
   readonly #compactBytes: number;
   readonly #scavengeEvery: number;
+  readonly #committed: ((zone: string, records: readonly JournalRecord[]) => void | Promise<void>) | null;
   readonly #zones = new Map<string, DynamicZone>();
   /** Apexes of every zone of the latest adopt(), managed or not (NOTAUTH vs REFUSED). */
   #served = new Set<string>();
@@ -61,6 +65,15 @@ export class UpdateManager {
     this.#now = opts.now ?? Date.now;
     this.#compactBytes = opts.compactBytes ?? 1024 * 1024;
     this.#scavengeEvery = opts.scavengeEvery ?? 60_000;
+    this.#committed = opts.committed ?? null;
+  }
+
+  /**
+   * Applies records the process that owns the journals committed (this manager is read-only):
+   * a zone this process does not manage (yet) is skipped, its journal is read when it is adopted.
+   */
+  applyCommitted(zone: string, records: readonly JournalRecord[]): void {
+    this.#zones.get(zone)?.applyCommitted(records);
   }
 
   /**
@@ -145,6 +158,7 @@ export class UpdateManager {
     const dz = new DynamicZone({
       config: zc, staticZone: zone, journal, records, audit: this.audit, now: this.#now, compactBytes: this.#compactBytes,
       publish: (z) => { for (const s of this.#stores) this.#publishTo(s, z); },
+      ...(this.#committed ? { committed: (z: DynamicZone, r: readonly JournalRecord[]) => this.#committed!(z.key, r) } : {}),
     });
     if (records.length > 0) {
       this.#log.info({ zone: zone.origin, records: records.length, rrsets: dz.dynamicSize, serial: dz.current.serial }, 'journal replayed');

@@ -33,6 +33,11 @@ export interface ReplicationOptions {
    * and that secondary then waits a whole SOA RETRY before it looks again.
    */
   holdNotify?: boolean;
+  /**
+   * Another process sends the NOTIFYs, keeps the IXFR histories and transfers secondary zones
+   * (a query worker beside the worker that owns them): this one only answers from what it serves.
+   */
+  passive?: boolean;
 }
 
 /**
@@ -92,6 +97,7 @@ export class ReplicationManager {
   readonly #listener: SecondaryListener;
   /** NOTIFYs kept until releaseNotify(), latest version per zone; null: sent at once. */
   #held: Map<string, Zone> | null;
+  readonly #passive: boolean;
   #closed = false;
 
   constructor(opts: ReplicationOptions) {
@@ -103,6 +109,7 @@ export class ReplicationManager {
     this.#pull = { ...pullDefaults, ...opts.pull };
     this.#historyLimits = opts.history ?? historyDefaults;
     this.#held = opts.holdNotify ? new Map() : null;
+    this.#passive = opts.passive ?? false;
     const self = this;
     this.#notifier = new NotifySender({
       get keyring() { return self.#keyring; },
@@ -148,7 +155,7 @@ export class ReplicationManager {
       void sz.close();
     }
     for (const zc of configs.values()) {
-      if (zc.type !== 'secondary') continue;
+      if (zc.type !== 'secondary' || this.#passive) continue;
       const sz = this.#secondaries.get(zc.name);
       if (sz) {
         sz.reconfigure(zc);
@@ -283,6 +290,7 @@ export class ReplicationManager {
 
   /** A primary zone has a new version (update, reload). */
   #primaryChanged(old: Zone | undefined, next: Zone): void {
+    if (this.#passive) return;
     const h = this.#primaryHistory(next);
     if (h !== null && h.latest !== next) {
       if (old === undefined || h.latest !== old) h.reset(next);

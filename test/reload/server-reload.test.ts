@@ -35,7 +35,7 @@ t.test('reload keeps TCP connections and UDP traffic, and refuses a bad config',
   cpSync(join(ROOT, 'zones'), join(dir, 'zones'), { recursive: true });
   const configFile = join(dir, 'horizond.yaml');
   writeFileSync(configFile, CONFIG);
-  const server = await Server.create(configFile, createLogger('silent'));
+  const server = await Server.create(configFile, { log: createLogger('silent') });
   t.teardown(() => server.stop(0));
   const port = (await server.listen()).bound()[0]!.port;
 

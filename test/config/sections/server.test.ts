@@ -70,3 +70,14 @@ t.test('server, metrics and queryLog errors', async (t) => {
   t.same(errors('metrics: { listen: "127.0.0.1:99999" }'), ['h.yaml:1:20: metrics.listen: port must be 0..65535']);
   t.same(errors('server: { listen: [] }'), ['h.yaml:1:19: server.listen: must not be empty']);
 });
+
+t.test('several workers cannot serve a secondary zone (no transfer hand-off between them)', async (t) => {
+  const e = errors([
+    'server:',
+    '  workers: 2',
+    'zones:',
+    '  - { name: example.org., type: secondary, primaries: [{ address: 192.0.2.1 }] }',
+  ].join('\n'));
+  t.match(e.join('\n'), /^h\.yaml:2:12: .*server\.workers > 1 cannot be combined with secondary zones \(example\.org\. is one\)/m);
+  t.doesNotThrow(() => parseConfig('server: { workers: 2 }\n', 'h.yaml', '/srv/dns'), 'fine without one');
+});
