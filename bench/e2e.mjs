@@ -113,7 +113,7 @@ async function main() {
     rounds, durations, machine: machine(), cores: cpus().length, versions,
     labels: Object.fromEntries([...candidates.map((t) => [t.name, t.label]), ['nsd', 'NSD'], ['dnsperf', 'dnsperf'], ['node', 'Node']]),
     targets: active.map((t) => t.name), skipped, runs: [],
-    workers2: multi ? null : 'not implemented: server.workers is accepted by the config, but the daemon runs one event loop',
+    workers2: multi ? null : 'not implemented in this build',
   };
   const env = {
     root, tmp, zones, files, upstream, durations, scenarios, warmNames: NAMES + NAMES / NX_EVERY,

@@ -44,14 +44,26 @@ export function stopAllNow() {
   started.clear();
 }
 
-/** Resident set size of `pid` in MiB (VmRSS), or null when the process is gone. */
+/**
+ * Resident set size in MiB (VmRSS) of `pid` and every other process in its process group (a
+ * started daemon is its group's leader; with several workers they are all counted, pages they
+ * share counted once per process), or null when the process is gone.
+ */
 export function rssMiB(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
+  let kb = 0;
+  let found = false;
+  for (const entry of readdirSync('/proc')) {
+    if (entry.charCodeAt(0) > 57) continue; // not a pid
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pid) continue;
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
+      if (m) { kb += Number(m[1]); found = true; }
+    } catch {
+      continue;
+    }
   }
+  return found ? kb / 1024 : null;
 }
 
 function canBind(port, udp) {
