@@ -80,7 +80,7 @@ export class UdpServer implements ReplySink {
   start(): Promise<{ address: string; port: number }> {
     if (this.#state !== State.Idle) return Promise.reject(new Error('udp: start() called twice'));
     const { address, port } = this.#opts;
-    const socket = createSocket({ type: this.#v6 ? 'udp6' : 'udp4', ipv6Only: this.#opts.ipv6Only === true });
+    const socket = createSocket({ type: this.#v6 ? 'udp6' : 'udp4', ipv6Only: this.#opts.ipv6Only === true, lookup: literalLookup });
     this.#socket = socket;
     this.#state = State.Listening;
     return new Promise((resolve, reject) => {
@@ -226,4 +226,13 @@ export class UdpServer implements ReplySink {
     }
     return got;
   }
+}
+
+/**
+ * The socket's address lookup. We only ever send to the literal address a datagram came from,
+ * so there is nothing to resolve; answering at once also saves the tick `dns.lookup` defers
+ * every send by, even for a literal.
+ */
+function literalLookup(address: string, _options: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
 }
