@@ -7,7 +7,7 @@ import { loadConfig } from './config/index.js';
 import { createLogger } from './observability/log.js';
 import type { PeerMetrics } from './observability/metrics.js';
 import { FileWatcher, watchedFiles } from './reload/watch.js';
-import { Server, zoneSummary, type ServerOptions } from './server.js';
+import type { Server, ServerOptions } from './server.js';
 import type { JournalRecord } from './update/journal-format.js';
 
 /** How long the owner waits for the query workers to apply a committed batch before it answers anyway. */
@@ -22,7 +22,13 @@ export async function serve(file: string): Promise<void> {
   if (cluster.isWorker) return serveWorker(file, process.env[ROLE_ENV] === 'owner' ? 'owner' : 'query');
   const config = await loadConfig(file);
   if (config.server.workers > 1) return supervise(file, config.server.workers, createLogger(config.log.level));
+  const { Server } = await serverModule();
   return serveOne(file, 'single', await Server.create(file));
+}
+
+/** The server module, loaded only where a server runs (the primary of several workers stays small). */
+async function serverModule(): Promise<typeof import('./server.js')> {
+  return import('./server.js');
 }
 
 function version(): string {
@@ -36,6 +42,7 @@ function version(): string {
  */
 async function serveOne(file: string, role: Role, server: Server, hooks: { reloaded?: () => void; channel?: WorkerChannel } = {}): Promise<void> {
   const log = server.log;
+  const { zoneSummary } = await serverModule();
   const listeners = await server.listen();
   const reload = () => server.reload().then((ok) => {
     if (ok) hooks.reloaded?.();
@@ -60,7 +67,6 @@ async function serveOne(file: string, role: Role, server: Server, hooks: { reloa
   // A query worker is told to reload by the owner once the owner's reload worked.
   process.on('SIGHUP', () => { if (role !== 'query') void reload(); });
   if (hooks.channel) {
-    hooks.channel.handle('stop', () => stop('supervisor'));
     hooks.channel.handle('reload', () => { void reload(); });
     // The primary is gone (killed): nobody would stop or restart us, so stop.
     process.on('disconnect', () => stop('primary exited'));
@@ -75,6 +81,7 @@ async function serveOne(file: string, role: Role, server: Server, hooks: { reloa
  */
 async function serveWorker(file: string, role: 'owner' | 'query'): Promise<void> {
   const channel = new WorkerChannel();
+  const { Server } = await serverModule();
   if (role === 'owner') {
     const server = await Server.create(file, {
       role,

@@ -16,7 +16,7 @@ export const ROLE_ENV = 'HORIZOND_WORKER_ROLE';
 export type Destination = 'owner' | 'queries' | 'primary' | number;
 
 export interface Envelope {
-  /** Message type: ready, stop, reload, relay, commit, metrics, gather, reply. */
+  /** Message type: ready, reload, relay, commit, metrics, gather, reply. */
   t: string;
   to?: Destination;
   /** Sender's worker id (0: the primary), set by the primary when it routes. */

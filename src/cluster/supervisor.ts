@@ -84,7 +84,8 @@ export class Supervisor {
     if (live.length === 0) return this.#done(0);
     for (const s of live) {
       const w = s.worker!;
-      w.send({ t: 'stop' });
+      // A signal rather than a message: a worker still starting has no message handlers yet.
+      w.process.kill('SIGTERM');
       setTimeout(() => { if (!w.isDead()) w.process.kill('SIGKILL'); }, this.#o.stopTimeoutMs).unref();
     }
   }
