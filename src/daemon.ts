@@ -38,7 +38,7 @@ function version(): string {
 
 /**
  * Binds, watches the config and zone files (not in query workers: the owner reloads first and
- * then tells them), and stops on SIGTERM/SIGINT or `stop()` of the returned function.
+ * then tells them), and stops gracefully on SIGTERM/SIGINT or when the primary goes away.
  */
 async function serveOne(file: string, role: Role, server: Server, hooks: { reloaded?: () => void; channel?: WorkerChannel } = {}): Promise<void> {
   const log = server.log;
@@ -49,16 +49,17 @@ async function serveOne(file: string, role: Role, server: Server, hooks: { reloa
     watcher?.refresh();
   });
   const watcher = role === 'query' ? null : new FileWatcher({ files: () => watchedFiles(server.config), onChange: () => reload(), log: log.child({ component: 'reload' }) });
-  log.info({ role, listeners: listeners.bound(), metrics: server.metricsAddress, zones: role === 'query' ? undefined : zoneSummary(server.runtime), pid: process.pid, version: version() }, 'ready');
+  log.info({ ...(role === 'single' ? { role } : {}), listeners: listeners.bound(), metrics: server.metricsAddress, zones: role === 'query' ? undefined : zoneSummary(server.runtime), pid: process.pid, version: version() }, 'ready');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     watcher?.close();
-    hooks.channel?.close();
+    // The channel stays open until the server stopped: updates still queued wait for the query
+    // workers, and relayed messages in flight get their answers.
     server.stop().then(
-      () => { log.info('stopped'); log.flush(); setImmediate(() => process.exit(0)); },
+      () => { hooks.channel?.close(); log.info('stopped'); log.flush(); setImmediate(() => process.exit(0)); },
       (err) => { log.error({ err }, 'shutdown failed'); process.exit(1); },
     );
   };

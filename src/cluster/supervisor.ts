@@ -145,8 +145,13 @@ export class Supervisor {
         void this.#ask('metrics', undefined, (w) => this.#isReady(w)).then((all) => from.send({ t: 'reply', to: from.id, id: m.id, body: all.filter((b) => b !== null) }));
         return;
       case 'commit':
-        // Committed updates: answered once every query worker (starting ones too) applied them.
-        void this.#ask('commit', m.body, (w) => w.isConnected()).then(() => from.send({ t: 'reply', to: from.id, id: m.id }));
+        // Committed updates: answered once every serving query worker applied them. One still
+        // starting gets them without being waited for: it reads the journal (which holds them)
+        // or applies them once its zones are loaded.
+        for (const s of this.#slots) {
+          if (s.role === 'query' && s.worker !== null && s.worker.isConnected() && !this.#isReady(s.worker)) s.worker.send({ t: 'commit', from: 0, body: m.body });
+        }
+        void this.#ask('commit', m.body, (w) => this.#isReady(w)).then(() => from.send({ t: 'reply', to: from.id, id: m.id }));
         return;
     }
   }

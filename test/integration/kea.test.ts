@@ -26,11 +26,13 @@ t.test('DHCID as Kea computes it (test vector from Kea ncr_unittests.cc)', async
     '0000012247F6DC4423C3E8627434A9D6868609D88948F78018B215EDCAA30C0C135035', 'the FQDN is lower-cased first');
 });
 
-t.test('kea-dhcp-ddns 2.2 against the horizond daemon', async (t) => {
+// Once as one process, once with two workers (D2's datagrams land on either; a query worker
+// hands each UPDATE to the owner).
+for (const workers of [1, 2]) t.test(`kea-dhcp-ddns 2.2 against the horizond daemon, ${workers} worker(s)`, async (t) => {
   t.ok(existsSync(D2_BINARY), `${D2_BINARY} is installed (apt-get install kea-dhcp-ddns-server)`);
   const yaml = block('yaml', /^# horizond\.yaml/)
     .replace('port: 53,', 'port: 0,')
-    .replace(/dataDir: \S+/, 'dataDir: data')
+    .replace(/dataDir: \S+/, `dataDir: data\n  workers: ${workers}`)
     + '  - { name: 10.in-addr.arpa., file: zones/10.zone, update: { preset: kea, keys: [kea-ddns.], networks: [dhcp] } }\n';
   const s = await startDaemon({
     config: yaml + (/^metrics:/m.test(yaml) ? '' : 'metrics: { enabled: false }\n'),
@@ -41,6 +43,8 @@ t.test('kea-dhcp-ddns 2.2 against the horizond daemon', async (t) => {
     },
   });
   t.teardown(() => s.stop());
+  // Every worker serving (the primary's ready line), not only the owner.
+  if (workers > 1) await s.waitLog((r) => r.msg === 'ready' && Array.isArray(r.workers), 15_000);
   const d2conf = JSON.parse(block('json', /"DhcpDdns"/)) as { DhcpDdns: Record<string, unknown> & { port: number } };
   const c = d2conf.DhcpDdns as Record<string, any>;
   c.port = await freePort();
