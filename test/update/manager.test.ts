@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/observability/log.js';
+import type { JournalRecord } from '../../src/update/journal-format.js';
 import { UpdateManager } from '../../src/update/manager.js';
 import { RClass, RCode, RRType } from '../../src/wire/constants.js';
 import { loadZones } from '../../src/zone/catalog.js';
@@ -63,4 +64,46 @@ t.test('journal file names', async (t) => {
   t.equal(m.journalPath('1.168.192.in-addr.arpa.'), '/d/1.168.192.in-addr.arpa.journal');
   t.equal(m.journalPath('.'), '/d/root.journal');
   t.equal(m.journalPath('we\\/ird.test.'), '/d/we%5c%2fird.test.journal');
+});
+
+t.test('a read-only manager (a query worker) follows the committed records, and re-reads the journal on a gap', async (t) => {
+  const d = mkdtempSync(join(TMP, 'horizond-follow-'));
+  writeFileSync(join(d, 'a.zone'), soa('a.test.'));
+  const config = parseConfig(yaml(A), join(d, 'h.yaml'), d);
+  const batches: { zone: string; seqs: number[]; records: readonly JournalRecord[] }[] = [];
+  let acked = 0;
+  const owner = new UpdateManager({
+    dataDir: config.server.dataDir, log,
+    committed: async (zone, records) => {
+      batches.push({ zone, seqs: records.map((r) => r.seq), records });
+      await new Promise((r) => setTimeout(r, 5));
+      acked++;
+    },
+  });
+  owner.adopt(config.zones, loadZones(config.zones, log).zones);
+  const first = await owner.zone('a.test.')!.submit(update('one.a.test.'));
+  t.equal(first.rcode, RCode.NoError);
+  t.equal(acked, 1, 'the update is answered only after the committed hook settled');
+
+  // The follower opens the journal (which already holds record 1), then follows.
+  const follower = new UpdateManager({ dataDir: config.server.dataDir, log, readOnly: true });
+  const store = new ZoneStore(follower.adopt(config.zones, loadZones(config.zones, log).zones));
+  follower.attach(store);
+  t.ok(store.get('a.test.')!.rrset('one.a.test.', RRType.A), 'what the journal held at open is served');
+  follower.applyCommitted('a.test.', batches[0]!.records); // already applied: ignored
+  await owner.zone('a.test.')!.submit(update('two.a.test.'));
+  follower.applyCommitted('a.test.', batches[1]!.records);
+  t.ok(store.get('a.test.')!.rrset('two.a.test.', RRType.A), 'records that follow are applied in order');
+  t.equal(store.get('a.test.')!.serial, owner.zone('a.test.')!.current.serial);
+
+  await owner.zone('a.test.')!.submit(update('three.a.test.')); // its message is lost
+  await owner.zone('a.test.')!.submit(update('four.a.test.'));
+  follower.applyCommitted('a.test.', batches[3]!.records);
+  const z = store.get('a.test.')!;
+  t.ok(z.rrset('three.a.test.', RRType.A) && z.rrset('four.a.test.', RRType.A), 'a gap is filled from the journal');
+  t.equal(z.serial, owner.zone('a.test.')!.current.serial, 'and the serial matches the owner');
+  t.same(batches.map((b) => b.seqs), [[1], [2], [3], [4]]);
+  t.equal(follower.applyCommitted('b.test.', batches[3]!.records), undefined, 'a zone it does not manage is skipped');
+  await owner.close();
+  await follower.close();
 });
