@@ -175,6 +175,7 @@ export function horizond(workers) {
     version: null, // package version and git revision, see e2e.mjs
     serves: workers === 1 ? ['hits', 'nx', 'auth', 'view', 'tcp', 'cold'] : ['hits', 'auth'],
     cores: workers === 1 ? undefined : '0,1',
+    warmRuns: workers === 1 ? 1 : 8,
     setup(ctx) {
       const file = join(ctx.dir, 'horizond.yaml');
       writeFileSync(file, [
