@@ -6,6 +6,7 @@
  */
 import t from 'tap';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,9 +47,16 @@ ${zones}
       if (m) waiters.splice(i, 1)[0]!.done(m[0]);
     }
   });
-  t.teardown(() => {
-    proc.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+  t.teardown(async () => {
+    // named writes its key and journal files until it has exited: wait for that before removing them.
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = once(proc, 'exit');
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   });
   const waitLog = (re: RegExp, ms = 10_000): Promise<string> => new Promise((resolve, reject) => {
     const m = re.exec(log);

@@ -6,6 +6,7 @@ import t from 'tap';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,8 +55,15 @@ await new Promise<void>((resolve, reject) => {
   named.on('exit', (code) => { clearTimeout(timer); reject(new Error(`named exited ${code}:\n${log}`)); });
 });
 t.teardown(async () => {
-  named.kill('SIGTERM');
-  await rm(dir, { recursive: true, force: true });
+  // named writes into its directory until it has exited: wait for that before removing it.
+  if (named.exitCode === null && named.signalCode === null) {
+    const exited = once(named, 'exit');
+    named.kill('SIGTERM');
+    const timer = setTimeout(() => named.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
 });
 
 const now = (): number => Date.now() / 1000;
