@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { stopChild } from '../helpers/process.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,14 +48,8 @@ ${zones}
     }
   });
   t.teardown(async () => {
-    // named writes its key and journal files until it has exited: wait for that before removing them.
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const exited = once(proc, 'exit');
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    // named writes its files until it has exited: wait for that before removing them.
+    await stopChild(proc);
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   });
   const waitLog = (re: RegExp, ms = 10_000): Promise<string> => new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@ import t from 'tap';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { stopChild } from '../helpers/process.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,14 +55,8 @@ await new Promise<void>((resolve, reject) => {
   named.on('exit', (code) => { clearTimeout(timer); reject(new Error(`named exited ${code}:\n${log}`)); });
 });
 t.teardown(async () => {
-  // named writes into its directory until it has exited: wait for that before removing it.
-  if (named.exitCode === null && named.signalCode === null) {
-    const exited = once(named, 'exit');
-    named.kill('SIGTERM');
-    const timer = setTimeout(() => named.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  // named writes its files until it has exited: wait for that before removing them.
+  await stopChild(named);
   await rm(dir, { recursive: true, force: true, maxRetries: 3 });
 });
 
