@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestPki, type TestPki } from './fake-upstream.js';
 import { freePort } from './ports.js';
+import { stopChild } from './process.js';
 
 
 /** UDP probe: true when something answers a query for `name` on the port. */
@@ -82,13 +83,11 @@ remote-control:
 `);
   execFileSync('unbound-checkconf', [conf], { stdio: 'pipe' });
   let child: ChildProcess | null = null;
-  let exited: Promise<void> = Promise.resolve();
   const start = async (): Promise<void> => {
     const c = spawn('unbound', ['-d', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = c;
     let log = '';
     c.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
-    exited = new Promise<void>((r) => c.once('exit', () => r()));
     for (let i = 0; ; i++) {
       if (c.exitCode !== null || i > 50) throw new Error(`unbound did not start:\n${log}`);
       if (await answers(plain, probeName)) break;
@@ -96,8 +95,7 @@ remote-control:
     }
   };
   const stop = async (): Promise<void> => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+    if (child) await stopChild(child);
     child = null;
   };
   await start();

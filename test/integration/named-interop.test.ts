@@ -6,13 +6,13 @@
  */
 import t from 'tap';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { stopChild } from '../helpers/process.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TsigKey } from '../../src/tsig/keyring.js';
 import { buildUpdate, rec, sendUpdate } from '../fixtures/kea/update-client.js';
 import { freePort, startReplica } from '../fixtures/xfr/replica.js';
+import { stopChild } from '../helpers/process.js';
 
 const XFR = 'bmFtZWQgeGZyIGtleSBmb3IgaG9yaXpvbmQgdGVzdHM=';
 const KEA = 'bmFtZWQga2VhIGtleSBmb3IgaG9yaXpvbmQgdGVzdHM=';

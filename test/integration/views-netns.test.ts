@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { MAIN } from '../helpers/daemon.js';
 import { parseDig, type DigResult } from '../helpers/dig.js';
+import { stopChild } from '../helpers/process.js';
 import { FIXTURES } from '../fixtures/views/setup.js';
 
 /**
@@ -112,12 +113,7 @@ async function startInNs(dir: string): Promise<NsDaemon> {
   for (const l of ready.listeners as { protocol: string; address: string; port: number }[]) if (l.protocol === 'udp') ports.set(l.address, l.port);
   return {
     proc, ports,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const kill = setTimeout(() => proc.kill('SIGKILL'), 8000);
-      await exited;
-      clearTimeout(kill);
-    },
+    stop: () => stopChild(proc, 8000),
   };
 }
 

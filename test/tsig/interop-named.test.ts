@@ -6,7 +6,6 @@ import t from 'tap';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
-import { stopChild } from '../helpers/process.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { verifyResponse, type VerifyResult } from '../../src/tsig/verify.js';
 import { TsigStreamVerifier } from '../../src/tsig/stream.js';
 import { locateTsig } from '../../src/tsig/record.js';
 import { freePort } from '../helpers/ports.js';
+import { stopChild } from '../helpers/process.js';
 
 const SECRET = 'bmFtZWQgaW50ZXJvcCBzZWNyZXQgZm9yIGhvcml6b25k';
 const HOSTS = 1500;
