@@ -29,5 +29,5 @@ EXPOSE 53/udp 53/tcp 9153/tcp
 ENV NODE_ENV=production
 HEALTHCHECK --interval=30s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9153/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "--optimize-for-size", "/app/dist/main.js"]
+ENTRYPOINT ["node", "--optimize-for-size", "--no-memory-reducer", "/app/dist/main.js"]
 CMD ["--config", "/etc/horizond/config/horizond.yaml"]

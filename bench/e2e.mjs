@@ -15,7 +15,7 @@ import { freePort, startPinned, stop, stopAllNow, waitReady } from './lib/proc.m
 import { profileSummary } from './lib/profile.mjs';
 import { markdown } from './lib/report.mjs';
 import { runSession } from './lib/session.mjs';
-import { TARGETS, horizond, nsdConfig } from './lib/targets.mjs';
+import { EXTRA_TARGETS, TARGETS, horizond, nsdConfig } from './lib/targets.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bench = join(root, 'bench');
@@ -85,7 +85,7 @@ function brief(session) {
 
 async function main() {
   const multi = workersImplemented();
-  const candidates = [...TARGETS, ...(multi ? [horizond(2)] : [])];
+  const candidates = [...TARGETS, ...(multi ? [horizond(2)] : []), ...EXTRA_TARGETS.filter((t) => only?.includes(t.name))];
   const skipped = [];
   const active = [];
   for (const t of candidates) {
