@@ -27,7 +27,8 @@ export const TARGETS = [
     serves: ['hits', 'tcp'],
     setup: (ctx) => [process.execPath, join(ctx.root, 'bench/ceiling.mjs'), '--port', String(ctx.port)],
   },
-  horizond(1),
+  horizond(1, { label: 'horizond (native)', backend: 'native' }),
+  horizond(1, { name: 'horizond-dgram', label: 'horizond (dgram)', backend: 'dgram', serves: ['hits', 'auth', 'view'] }),
   {
     name: 'unbound',
     label: 'Unbound',
@@ -188,7 +189,7 @@ export function horizond(workers, opts = {}) {
     label: opts.label ?? (workers === 1 ? 'horizond' : `horizond, ${workers} workers`),
     binary: process.execPath,
     version: null, // package version and git revision, see e2e.mjs
-    serves: workers === 1 ? ['hits', 'nx', 'auth', 'view', 'tcp', 'cold'] : ['hits', 'auth'],
+    serves: opts.serves ?? (workers === 1 ? ['hits', 'nx', 'auth', 'view', 'tcp', 'cold'] : ['hits', 'auth']),
     cores: workers === 1 ? undefined : '0,1',
     warmRuns: workers === 1 ? 1 : 8,
     setup(ctx) {
@@ -197,6 +198,7 @@ export function horizond(workers, opts = {}) {
         'server:',
         `  listen: [{ address: 127.0.0.1, port: ${ctx.port}, protocols: [udp, tcp] }]`,
         `  workers: ${workers}`,
+        `  udp: { backend: ${opts.backend ?? 'auto'} }`,
         `  dataDir: ${join(ctx.dir, 'data')}`,
         '  tcp: { idleTimeout: 10s, maxConnections: 1000, maxPipelined: 100 }',
         'log: { level: warn }',

@@ -16,6 +16,7 @@ export const DEFAULTS = deepFreeze({
     udpPayloadSize: 1232,
     tcp: { idleTimeout: '10s', maxConnections: 1000, maxPipelined: 100 },
     workers: 1,
+    udp: { backend: 'auto' },
     dataDir: './data',
   },
   log: { level: 'info' },
