@@ -177,6 +177,7 @@ export const NODE_FLAGS = ['--optimize-for-size', '--no-memory-reducer'];
  */
 export const EXTRA_TARGETS = [
   horizond(1, { name: 'horizond-reducer', label: 'horizond, memory reducer on', nodeFlags: ['--optimize-for-size'] }),
+  horizond(1, { name: 'horizond-dgram-reducer', label: 'horizond (dgram), memory reducer on', backend: 'dgram', nodeFlags: ['--optimize-for-size'], serves: ['hits', 'auth', 'view'] }),
 ];
 
 /**
