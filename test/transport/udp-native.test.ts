@@ -28,7 +28,7 @@ if (nativeUdp === null) {
 
   /** A client socket collecting replies with their source address. */
   async function client(t: Test, type: 'udp4' | 'udp6' = 'udp4', recvBufferSize?: number): Promise<{ s: Socket; got: { msg: Buffer; from: RemoteInfo }[] }> {
-    const s = createSocket(recvBufferSize ? { type, recvBufferSize } : type);
+    const s = recvBufferSize ? createSocket({ type, recvBufferSize }) : createSocket(type);
     const got: { msg: Buffer; from: RemoteInfo }[] = [];
     s.on('message', (msg, from) => got.push({ msg, from }));
     await new Promise<void>((resolve) => s.bind(0, type === 'udp4' ? '127.0.0.1' : '::1', () => resolve()));
