@@ -77,7 +77,7 @@ function machine() {
 function brief(session) {
   const parts = Object.entries(session.scenarios).map(([id, s]) => {
     if (s.error || s.tp?.error) return `${id} ✗ (${s.error ?? s.tp.error})`;
-    const gc = s.lat?.gc ? ` [${s.lat.gc.markCompacts} MC (${s.lat.gc.reducer} reducer) max ${s.lat.gc.maxMarkCompactMs.toFixed(1)} ms]` : '';
+    const gc = s.lat?.gc ? ` [${s.lat.gc.markCompacts} full GCs, longest ${s.lat.gc.maxMarkCompactMs.toFixed(1)} ms]` : '';
     return `${id} ${(s.tp.qps / 1000).toFixed(1)}k${s.lat ? `/${s.lat.avgMs.toFixed(2)}ms p99 ${s.lat.p99Ms?.toFixed(2)} p99.9 ${s.lat.p999Ms?.toFixed(2)}ms` : ''}${gc}`;
   });
   const rss = session.rssIdle == null ? '' : ` rss ${session.rssIdle.toFixed(0)}→${session.rssFilled?.toFixed(0) ?? '–'} MiB`;

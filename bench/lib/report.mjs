@@ -45,7 +45,7 @@ export function aggregate(results) {
         lost: median(ok.map((r) => r.tp.lost)), sent: median(ok.map((r) => r.tp.sent)),
         avgMs: median(lat.map((l) => l.avgMs)), p99Ms: median(lat.map((l) => l.p99Ms)),
         p999Ms: median(lat.map((l) => l.p999Ms).filter((x) => x != null)),
-        gc: lat.some((l) => l.gc) ? { markCompacts: Math.max(...lat.map((l) => l.gc?.markCompacts ?? 0)), reducer: Math.max(...lat.map((l) => l.gc?.reducer ?? 0)), maxMs: Math.max(...lat.map((l) => l.gc?.maxMarkCompactMs ?? 0)) } : null,
+        gc: lat.some((l) => l.gc) ? { markCompacts: Math.max(...lat.map((l) => l.gc?.markCompacts ?? 0)), maxMs: Math.max(...lat.map((l) => l.gc?.maxMarkCompactMs ?? 0)) } : null,
         maxMs: median(lat.map((l) => l.maxMs)), latLost: median(lat.map((l) => l.lost)),
         error: ok.length < runs.length ? `${runs.length - ok.length} invalid run(s): ${firstError}` : null,
       };
@@ -100,14 +100,14 @@ export function markdown(results) {
     }
     if (sc.id === 'hits' && results.workers2) L.push(`| ${sc.title} | horizond, 2 workers | – | – | – | – | – | – | – | – | – | – | ${results.workers2} |`);
   }
-  L.push('', `### Latency at ${LATENCY_QPS.toLocaleString('en')} QPS`, '', '| scenario | target | avg ms | p99 ms | p99.9 ms | max ms | lost | avg ÷ Unbound avg | p99 ÷ Unbound p99 | full GCs (memory reducer), longest ms |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  L.push('', `### Latency at ${LATENCY_QPS.toLocaleString('en')} QPS`, '', '| scenario | target | avg ms | p99 ms | p99.9 ms | max ms | lost | avg ÷ Unbound avg | p99 ÷ Unbound p99 | full GCs, longest ms |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const sc of SCENARIOS.filter((s) => s.latency)) {
     const unbound = agg.unbound?.[sc.id]?.avgMs;
     const unbound99 = agg.unbound?.[sc.id]?.p99Ms;
     for (const name of results.targets) {
       const r = agg[name]?.[sc.id];
       if (!r || r.avgMs == null) continue;
-      const gc = r.gc ? `${r.gc.markCompacts} (${r.gc.reducer}), ${r.gc.maxMs.toFixed(1)}` : '';
+      const gc = r.gc ? `${r.gc.markCompacts}, ${r.gc.maxMs.toFixed(1)}` : '';
       L.push(`| ${sc.title} | ${label(name)} | ${fmtMs(r.avgMs)} | ${fmtMs(r.p99Ms)} | ${fmtMs(r.p999Ms)} | ${fmtMs(r.maxMs)} | ${r.latLost} | ${fmtX(ratio(r.avgMs, unbound))} | ${fmtX(ratio(r.p99Ms, unbound99))} | ${gc} |`);
     }
   }
