@@ -23,7 +23,7 @@ function update(u: UpdatePolicy): object {
       keys: r.keys,
       networks: prefixes(r.networks),
       name: { [r.name.kind]: r.name.name },
-      types: r.types.map(typeToString),
+      types: r.anyType ? ['*'] : r.types.map(typeToString),
     })),
     protectStatic: u.protectStatic,
     scavenge: { enabled: u.scavenge.enabled, grace: formatDuration(u.scavenge.grace) },

@@ -84,6 +84,8 @@ export interface UpdateRule {
   readonly name: NameMatch;
   /** RR type numbers this rule may add or delete; ANY (255) permits "delete all RRsets at a name". */
   readonly types: readonly number[];
+  /** `types: ["*"]`: every data type may be added or deleted, and all RRsets at a name deleted. */
+  readonly anyType: boolean;
   /** `preset` for rules expanded from `update.preset`, `config` for rules written under `rules`. */
   readonly origin: 'preset' | 'config';
 }
