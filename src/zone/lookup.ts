@@ -4,6 +4,7 @@ import { rdataTargetName } from '../wire/rdata/index.js';
 import type { RR } from '../wire/types.js';
 import type { RRset, ZoneNode } from './rrset.js';
 import type { Zone } from './zone.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * Authoritative lookup in one zone (RFC 1034 §4.3.2 step 3, RFC 2308, RFC 4592).
@@ -55,7 +56,7 @@ const TARGET_TYPES = new Set<number>([RRType.NS, RRType.MX, RRType.SRV]);
 
 /** Looks `qname` (which must be in the zone, else RangeError) up for `qtype`. */
 export function lookup(zone: Zone, qname: string, qtype: number, opts?: LookupOptions): LookupAnswer {
-  if (!isSubdomain(qname, zone.origin)) throw new RangeError(`${qname} is not in zone ${zone.origin}`);
+  if (!isSubdomain(qname, zone.origin)) throw new HzError('HZ_ERR_INVALID_ARGUMENT', `${qname} is not in zone ${zone.origin}`);
   const out: LookupAnswer = { result: LookupResult.Success, aa: true, answer: [], authority: [], additional: [], next: null };
   const max = opts?.maxChain ?? 16;
   const all = opts?.allForAny === true;
