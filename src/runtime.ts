@@ -41,6 +41,17 @@ export interface RuntimeEnv {
   relay?: Relay | null;
 }
 
+/** `forward.upstreams: system`: which nameservers are used, and a warning for each left out. */
+function logSystemUpstreams(config: Config, log: Logger): void {
+  const sys = config.forward.system;
+  if (sys === null) return;
+  const flog = log.child({ component: 'forward' });
+  for (const reason of sys.skipped) flog.warn({ resolvConf: sys.resolvConf }, `forward.upstreams: system: skipping nameserver ${reason}`);
+  const upstreams = config.forward.upstreams.map((u) => u.id);
+  if (upstreams.length === 0) flog.warn({ resolvConf: sys.resolvConf }, 'forward.upstreams: system: no usable nameserver; recursive queries get REFUSED as with no upstreams');
+  else flog.info({ resolvConf: sys.resolvConf, upstreams }, 'forwarding to the system nameservers');
+}
+
 export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Runtime> {
   const zoneLog = env.log.child({ component: 'zone' });
   const prev = env.previous?.zones;
@@ -62,6 +73,7 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
     env.updates.attach(store);
     env.replication.attach(store, configs);
   }
+  logSystemUpstreams(config, env.log);
   const pipeline = buildPipeline({
     config, views, zones, keyring, stats: env.stats, log: env.log,
     updates: env.updates, replication: env.replication, relay: env.relay ?? null,

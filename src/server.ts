@@ -27,6 +27,7 @@ import { PidLock } from './util/pid-lock.js';
 import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
+import { codeOf } from './errors/index.js';
 
 export interface ServerOptions {
   log?: Logger;
@@ -232,7 +233,7 @@ export class Server {
       });
     } catch (err) {
       this.reloads.record(false);
-      this.log.error({ result: 'error' }, `reload refused, the running configuration stays: ${(err as Error).message}`);
+      this.log.error({ result: 'error', code: codeOf(err) }, `reload refused, the running configuration stays: ${(err as Error).message}`);
       return false;
     }
     const old = this.#runtime;

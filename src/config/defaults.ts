@@ -40,6 +40,8 @@ export const DEFAULTS = deepFreeze({
   recursion: { allow: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula'] },
   forward: {
     upstreams: [],
+    /** Where `upstreams: system` reads its nameservers. */
+    resolvConf: '/etc/resolv.conf',
     /** The port follows the protocol. */
     'upstreams[]': { protocol: 'udp', port: { udp: 53, tcp: 53, tls: 853, https: 443 } },
     timeout: '1s',

@@ -23,7 +23,7 @@ function update(u: UpdatePolicy): object {
       keys: r.keys,
       networks: prefixes(r.networks),
       name: { [r.name.kind]: r.name.name },
-      types: r.types.map(typeToString),
+      types: r.anyType ? ['*'] : r.types.map(typeToString),
     })),
     protectStatic: u.protectStatic,
     scavenge: { enabled: u.scavenge.enabled, grace: formatDuration(u.scavenge.grace) },
@@ -75,7 +75,9 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
     zones: c.zones.map(zone),
     recursion: { allow: prefixes(c.recursion.allow) },
     forward: {
-      upstreams: forward.upstreams.map(upstream),
+      ...(forward.system === null
+        ? { upstreams: forward.upstreams.map(upstream) }
+        : { upstreams: 'system', resolvConf: forward.system.resolvConf }),
       timeout: formatDuration(forward.timeout),
       attempts: forward.attempts,
       domains: forward.domains.map((d) => ({ name: d.name, upstreams: d.upstreams.map(upstream) })),

@@ -8,7 +8,7 @@ import { deepFreeze } from './freeze.js';
 import { normalizeName } from './names.js';
 import { object, withDefault } from './schema.js';
 import { parseCache } from './sections/cache.js';
-import { parseForward } from './sections/forward.js';
+import { parseForward, withoutSelf } from './sections/forward.js';
 import { parseKeys } from './sections/keys.js';
 import { parseLog } from './sections/log.js';
 import { parseMetrics } from './sections/metrics.js';
@@ -79,7 +79,7 @@ function assemble(v: NonNullable<ReturnType<typeof root>>, ctx: LoadContext): Co
     keys: v.keys,
     zones: v.zones,
     recursion: v.recursion,
-    forward: v.forward,
+    forward: withoutSelf(v.forward, v.server.listen),
     cache: v.cache,
     views: { ...v.views, list: v.views.list.map((view) => ({ ...view, zones: effectiveZones(v.zones, view.zones) })) },
     rebinding: { ...v.rebinding, privateDomains },

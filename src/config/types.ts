@@ -84,6 +84,8 @@ export interface UpdateRule {
   readonly name: NameMatch;
   /** RR type numbers this rule may add or delete; ANY (255) permits "delete all RRsets at a name". */
   readonly types: readonly number[];
+  /** `types: ["*"]`: every data type may be added or deleted, and all RRsets at a name deleted. */
+  readonly anyType: boolean;
   /** `preset` for rules expanded from `update.preset`, `config` for rules written under `rules`. */
   readonly origin: 'preset' | 'config';
 }
@@ -169,8 +171,19 @@ export interface ForwardDomain {
   readonly upstreams: readonly UpstreamConfig[];
 }
 
+/** `forward.upstreams: system`: where the upstreams came from and what was left out. */
+export interface SystemUpstreams {
+  /** The resolv.conf read (absolute); a change to it reloads the configuration. */
+  readonly resolvConf: string;
+  /** Nameservers left out, each with why (`127.0.0.1: this server (a forwarding loop)`). */
+  readonly skipped: readonly string[];
+}
+
 export interface ForwardConfig {
+  /** The servers to forward to: as written, or (`upstreams: system`) resolv.conf's nameservers. */
   readonly upstreams: readonly UpstreamConfig[];
+  /** Set when `upstreams: system`; null for a written list. */
+  readonly system: SystemUpstreams | null;
   /** Per upstream attempt. */
   readonly timeout: Seconds;
   /** Total attempts across upstreams for one client query. */

@@ -2,6 +2,7 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { decodeJournal, encodeRecord, encodeRecordGently, MAGIC, type JournalRecord } from './journal-format.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * One zone's journal file in the data directory: every applied update is appended as one
@@ -103,7 +104,7 @@ export class Journal {
    * refuses every later append (the zone stays read-only until restart).
    */
   append(records: readonly JournalRecord[]): Promise<void> {
-    if (this.readOnly) return Promise.reject(new Error(`journal ${this.path} is open read-only`));
+    if (this.readOnly) return Promise.reject(new HzError('HZ_ERR_JOURNAL_READONLY', `journal ${this.path} is open read-only`));
     const data = Buffer.concat(records.map(encodeRecord));
     return this.#exclusive(async () => {
       if (this.#broken) throw this.#broken;
@@ -117,7 +118,7 @@ export class Journal {
           await fh.truncate(this.#size);
           await fh.datasync();
         } catch (again) {
-          this.#broken = new Error(`journal ${this.path} is unusable after a failed write: ${(again as Error).message}`);
+          this.#broken = new HzError('HZ_ERR_JOURNAL_BROKEN', `journal ${this.path} is unusable after a failed write: ${(again as Error).message}`, { cause: again });
         }
         throw err;
       }
@@ -139,9 +140,9 @@ export class Journal {
    * directory sync hold appends back. On any failure the old file stays in use, complete.
    */
   async compact(snapshot: JournalRecord): Promise<void> {
-    if (this.readOnly) throw new Error(`journal ${this.path} is open read-only`);
+    if (this.readOnly) throw new HzError('HZ_ERR_JOURNAL_READONLY', `journal ${this.path} is open read-only`);
     if (this.#broken) throw this.#broken;
-    if (this.#tail !== null) throw new Error(`journal ${this.path} is already being compacted`);
+    if (this.#tail !== null) throw new HzError('HZ_ERR_JOURNAL_BUSY', `journal ${this.path} is already being compacted`);
     this.#tail = [];
     const tmp = `${this.path}.tmp`;
     let out: FileHandle | null = null;

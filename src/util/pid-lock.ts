@@ -1,5 +1,6 @@
 import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
+import { HzError } from '../errors/index.js';
 
 /**
  * An exclusive claim on a data directory: two servers appending to the same journals would
@@ -23,11 +24,11 @@ export class PidLock {
       }
       const owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-        throw Object.assign(new Error(`data directory ${dir} is in use by horizond pid ${owner} (${file}); two servers must not share journals`), { code: 'HZ_ERR_DATADIR_LOCKED' });
+        throw new HzError('HZ_ERR_DATADIR_LOCKED', `data directory ${dir} is in use by horizond pid ${owner} (${file}); two servers must not share journals`);
       }
       rmSync(file, { force: true }); // stale: its owner is gone
     }
-    throw new Error(`cannot lock the data directory ${dir}`);
+    throw new HzError('HZ_ERR_DATADIR_LOCK', `cannot lock the data directory ${dir}`);
   }
 
   release(): void {

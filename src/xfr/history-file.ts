@@ -8,6 +8,7 @@ import { diffSize, serialOf, type ZoneDiff } from './diff.js';
 import type { Logger } from '../observability/log.js';
 import type { Zone } from '../zone/zone.js';
 import { XfrHistory, type HistoryLimits, type HistorySink } from './history.js';
+import { codeOf, HzError } from '../errors/index.js';
 
 /**
  * The IXFR history of one zone on disk, `<dataDir>/<zone>.ixfr`, so that a restarted primary
@@ -167,14 +168,14 @@ export class HistoryFile implements HistorySink {
 export function openHistory(path: string, limits: HistoryLimits, first: Zone, log: Logger): { history: XfrHistory; file: HistoryFile } | null {
   const zone = first.key;
   try {
-    const loaded = HistoryFile.open(path, limits, (err) => log.error({ zone, file: path, err: err.message }, 'IXFR history file not written'));
+    const loaded = HistoryFile.open(path, limits, (err) => log.error({ zone, file: path, err: err.message, code: codeOf(err) }, 'IXFR history file not written'));
     if (loaded.cut) log.warn({ zone, file: path, ...loaded.cut }, 'IXFR history file: damaged tail cut off');
     const history = new XfrHistory(limits, loaded.file);
     if (history.restore(first, loaded.diffs)) log.info({ zone, differences: history.length, serial: first.serial }, 'IXFR history restored');
     else if (loaded.diffs.length > 0) log.info({ zone, file: path, serial: first.serial }, 'IXFR history does not lead to the served serial; discarded');
     return { history, file: loaded.file };
   } catch (err) {
-    log.error({ zone, file: path, err: (err as Error).message }, 'IXFR history file unusable; the history is kept in memory only');
+    log.error({ zone, file: path, err: (err as Error).message, code: codeOf(err) }, 'IXFR history file unusable; the history is kept in memory only');
     return null;
   }
 }
@@ -215,7 +216,7 @@ function parseDiff(payload: Buffer): ZoneDiff | null {
 
 function toRR(w: WireRR): RR {
   if (!Array.isArray(w) || typeof w[0] !== 'string' || !Number.isInteger(w[1]) || !Number.isInteger(w[2]) || !Number.isInteger(w[3]) || typeof w[4] !== 'string') {
-    throw new TypeError('bad record');
+    throw new HzError('HZ_ERR_IXFR_HISTORY_RECORD', 'bad record');
   }
   return { name: w[0], type: w[1], class: w[2], ttl: w[3], rdata: new Uint8Array(Buffer.from(w[4], 'base64')) };
 }

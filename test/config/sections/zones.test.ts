@@ -56,6 +56,7 @@ t.test('the kea preset grants what Kea D2 needs, forward and reverse', async (t)
     ],
     name: { kind: 'subtree', name: 'home.lan.' },
     types: [RRType.A, RRType.AAAA, RRType.DHCID, RRType.ANY],
+    anyType: false,
     origin: 'preset',
   }]);
   t.same(fwd!.protectStatic, true);
