@@ -59,6 +59,10 @@ export class Server {
   readonly readiness = new Readiness(() => {
     for (const z of this.replication.statuses()) if (!z.available) return `waiting for the first transfer of ${z.zone}`;
     return null;
+  }, () => {
+    for (const [zone] of this.updates.damaged()) return `journal of ${zone} is damaged; the zone is not served`;
+    for (const zone of this.replication.damagedHistories()) return `IXFR history of ${zone} is damaged`;
+    return null;
   });
   readonly queryLog: QueryLogOutput;
   /** Dynamic zone data and journals, kept across reloads. */
@@ -99,8 +103,8 @@ export class Server {
     this.metrics.add(viewSource(() => this.#runtime.views.views));
     this.metrics.add(updateSource(() => updates.counters.results()));
     this.metrics.add(tsigSource(() => updates.counters.tsig));
-    this.metrics.add(updateDetailSource(updates.counters));
-    this.metrics.add(xfrSource(replication.counters, () => replication.statuses()));
+    this.metrics.add(updateDetailSource(updates.counters, () => updates.journals()));
+    this.metrics.add(xfrSource(replication.counters, () => replication.statuses(), () => replication.damagedHistories()));
     this.readiness.loaded();
   }
 
