@@ -12,7 +12,7 @@ import { formatIssue } from './zone/errors.js';
 import { rrToText } from './wire/presentation.js';
 import { dumpZone } from './zone/dump.js';
 import { checkJournal, repairJournal } from './update/journal-cli.js';
-import { PidLock } from './util/pid-lock.js';
+import { DataDirLock } from './util/data-dir-lock.js';
 
 const USAGE = `usage:
   horizond [--config FILE]                 serve (default config: config/horizond.yaml)
@@ -126,11 +126,11 @@ async function journal(file: string, name: string, repair: boolean): Promise<num
   }
   const out = (line: string): void => { process.stdout.write(`${line}\n`); };
   if (!repair) return checkJournal(config, zc, out);
-  const lock = PidLock.acquire(config.server.dataDir); // never repair under a running server
+  const lock = await DataDirLock.acquire(config.server.dataDir); // never repair under a running server
   try {
     return await repairJournal(config, zc, out);
   } finally {
-    lock.release();
+    await lock.release();
   }
 }
 

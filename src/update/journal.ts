@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeJournal, encodeRecord, encodeRecordGently, MAGIC, salvageJournal, type JournalRecord } from './journal-format.js';
@@ -25,6 +25,8 @@ export interface OpenedJournal {
   cut: { problem: string; offset: number; bytes: number } | null;
   /** Damage before the end that `onCorrupt: truncate` dropped (the dropped bytes are in `copy`). */
   damage: JournalDamage | null;
+  /** The journal did not exist and could not be created (a full disk): the first update tries again. */
+  createError: Error | null;
 }
 
 /** What is wrong with a damaged journal and what serving from its good part would lose. */
@@ -44,8 +46,10 @@ export interface JournalDamage {
   /** The highest serial and sequence number among them (null: none readable). */
   readonly salvagedSerial: number | null;
   readonly salvagedSeq: number | null;
-  /** The untouched copy of the whole file, `<file>.corrupt-<time>` (null when read-only). */
+  /** The untouched copy of the whole file, `<file>.corrupt-<time>` (null when read-only or when it could not be made). */
   readonly copy: string | null;
+  /** Why the copy could not be made (a full disk), or null. */
+  readonly copyError?: string;
 }
 
 /** A journal damaged before its end, opened with `onCorrupt: refuse`: the zone is not served. */
@@ -62,7 +66,8 @@ export function describeDamage(d: JournalDamage): string {
     ? `; ${d.bytes} byte(s) from there on would be dropped, among them ${d.salvaged} readable record(s) up to serial ${d.salvagedSerial}`
     : `; ${d.bytes} byte(s) from there on would be dropped`;
   const kept = d.kept > 0 ? `${d.kept} good record(s) before it (serial ${d.keptSerial})` : 'no good record before it';
-  return `journal ${d.path} is damaged: ${d.problem}; ${kept}${after}` + (d.copy ? `; copy kept as ${d.copy}` : '');
+  return `journal ${d.path} is damaged: ${d.problem}; ${kept}${after}` + (d.copy ? `; copy kept as ${d.copy}` : '') +
+    (d.copyError ? `; no copy could be made (${d.copyError}), so the file is not changed whatever journal.onCorrupt says` : '');
 }
 
 export class Journal {
@@ -101,17 +106,35 @@ export class Journal {
     let cut: OpenedJournal['cut'] = null;
     let damage: JournalDamage | null = null;
     if (d.damage === 'damaged') {
-      damage = assessDamage(path, buf, d.records, d.goodBytes, d.problem!, readOnly ? null : keepCopy(path, buf));
-      if (onCorrupt === 'refuse') throw new JournalDamagedError(damage);
+      let copy: string | null = null;
+      let copyError: string | undefined;
+      if (!readOnly) {
+        try {
+          copy = keepCopy(path, buf);
+        } catch (err) {
+          copyError = (err as Error).message;
+        }
+      }
+      damage = { ...assessDamage(path, buf, d.records, d.goodBytes, d.problem!, copy), ...(copyError ? { copyError } : {}) };
+      // Without a copy nothing is cut, whatever the operator chose.
+      if (onCorrupt === 'refuse' || copyError !== undefined) throw new JournalDamagedError(damage);
     } else if (d.problem !== null) {
       cut = { problem: d.problem, offset: d.goodBytes, bytes: buf.length - d.goodBytes };
     }
     let size = d.goodBytes;
+    let createError: Error | null = null;
     if (!readOnly) {
       if (size === 0) {
         if (existsSync(path)) unlinkSync(path);
-        writeNew(path, [MAGIC]);
-        size = MAGIC.length;
+        try {
+          writeNew(path, [MAGIC]);
+          size = MAGIC.length;
+        } catch (err) {
+          // A full (or read-only) disk must not stop the zone from being served: the journal is
+          // created by the first update instead, which fails with SERVFAIL until there is room.
+          createError = err as Error;
+          rmSync(path, { force: true });
+        }
       } else if (size < buf.length) {
         const fd = openSync(path, 'r+');
         try {
@@ -130,7 +153,7 @@ export class Journal {
       since = 0;
       for (let i = snap + 1; i < d.records.length; i++) since += encodeRecord(d.records[i]!).length;
     }
-    return { journal: new Journal(path, readOnly, size, since), records: d.records, cut, damage };
+    return { journal: new Journal(path, readOnly, size, since), records: d.records, cut, damage, createError };
   }
 
   /** Reads a journal without changing anything: its good records and, when damaged, what is wrong. */
@@ -186,6 +209,10 @@ export class Journal {
     const data = Buffer.concat(records.map(encodeRecord));
     return this.#exclusive(async () => {
       if (this.#broken) throw this.#broken;
+      if (this.#size === 0) {
+        writeNew(this.path, [MAGIC]); // not created at start (full disk): now or never
+        this.#size = MAGIC.length;
+      }
       const fh = await this.#handle();
       try {
         let done = 0;
@@ -273,14 +300,20 @@ export class Journal {
 
 /** Creates a file with the given content, synced, and its directory entry synced. */
 function writeNew(path: string, chunks: readonly Buffer[]): void {
-  const fd = openSync(path, 'wx');
+  rmSync(path, { force: true }); // what an earlier failed attempt left
   try {
-    for (const c of chunks) writeSync(fd, c);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(path, 'wx');
+    try {
+      for (const c of chunks) writeSync(fd, c);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    syncDir(dirname(path));
+  } catch (err) {
+    rmSync(path, { force: true });
+    throw err;
   }
-  syncDir(dirname(path));
 }
 
 function syncDir(dir: string): void {
@@ -332,12 +365,17 @@ export function keepCopy(path: string, buf: Buffer): string {
     }
   }
   const copy = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  copyFileSync(path, copy);
-  const fd = openSync(copy, 'r');
   try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    copyFileSync(path, copy);
+    const fd = openSync(copy, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    rmSync(copy, { force: true }); // a partial copy is no copy
+    throw err;
   }
   syncDir(dir);
   return copy;

@@ -196,7 +196,11 @@ export class UpdateManager {
       return null;
     }
     this.#damaged.delete(zone.key);
-    const { journal, records, cut, damage } = opened;
+    const { journal, records, cut, damage, createError } = opened;
+    if (createError) {
+      this.#log.error({ zone: zone.origin, journal: path, err: createError.message },
+        'journal could not be created (disk full?): the zone is served, updates get SERVFAIL until it can be written');
+    }
     if (cut) {
       this.counters.journalTailsCut++;
       const what = this.#readOnly ? 'ignored' : 'cut off';
