@@ -57,7 +57,7 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
   const prev = env.previous?.zones;
   const loaded = loadZones(config.zones, zoneLog, prev ? (name) => prev.get(name) : undefined);
   // Zones that take updates come back with their journaled records on top of the file's.
-  const served = env.updates.adopt(config.zones, loaded.zones);
+  const served = env.updates.adopt(config.zones, loaded.zones, config.server.journal);
   const zones = new ZoneStore(served);
   const keyring = keyringFromConfig(config.keys);
   env.replication.adopt(config, served, keyring);
@@ -84,7 +84,7 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
     zones,
     views,
     pipeline,
-    zoneFailures: [...loaded.failures, ...viewFailures],
+    zoneFailures: [...loaded.failures, ...env.updates.failures(), ...viewFailures],
     async close() {
       for (const store of stores.keys()) {
         env.updates.detach(store);

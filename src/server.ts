@@ -23,7 +23,7 @@ import { keyringFromConfig } from './pipeline/stages/tsig.js';
 import { UpdateManager } from './update/manager.js';
 import { updateDetailSource } from './update/metrics.js';
 import { ReplicationManager } from './xfr/manager.js';
-import { PidLock } from './util/pid-lock.js';
+import { DataDirLock } from './util/data-dir-lock.js';
 import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
@@ -60,6 +60,10 @@ export class Server {
   readonly readiness = new Readiness(() => {
     for (const z of this.replication.statuses()) if (!z.available) return `waiting for the first transfer of ${z.zone}`;
     return null;
+  }, () => {
+    for (const [zone] of this.updates.damaged()) return `journal of ${zone} is damaged; the zone is not served`;
+    for (const zone of this.replication.damagedHistories()) return `IXFR history of ${zone} is damaged`;
+    return null;
   });
   readonly queryLog: QueryLogOutput;
   /** Dynamic zone data and journals, kept across reloads. */
@@ -68,7 +72,7 @@ export class Server {
   readonly replication: ReplicationManager;
   #ops: OpsHttpServer | null = null;
   /** Our claim on server.dataDir (released on stop). */
-  #lock: PidLock | null = null;
+  #lock: DataDirLock | null = null;
   #opsAddress: { address: string; port: number } | null = null;
   #runtime: Runtime;
   #dispatcher: Dispatcher;
@@ -100,8 +104,8 @@ export class Server {
     this.metrics.add(viewSource(() => this.#runtime.views.views));
     this.metrics.add(updateSource(() => updates.counters.results()));
     this.metrics.add(tsigSource(() => updates.counters.tsig));
-    this.metrics.add(updateDetailSource(updates.counters));
-    this.metrics.add(xfrSource(replication.counters, () => replication.statuses()));
+    this.metrics.add(updateDetailSource(updates.counters, () => updates.journals()));
+    this.metrics.add(xfrSource(replication.counters, () => replication.statuses(), () => replication.damagedHistories()));
     this.readiness.loaded();
   }
 
@@ -114,7 +118,7 @@ export class Server {
     const stats = new QueryStats();
     const queryLog = new QueryLogOutput();
     // The owner of the data directory holds the lock; query workers only read it.
-    const lock = query ? null : PidLock.acquire(config.server.dataDir);
+    const lock = query ? null : await DataDirLock.acquire(config.server.dataDir);
     const updates = new UpdateManager({
       dataDir: config.server.dataDir, log: logger, readOnly: query, ...(opts.committed ? { committed: opts.committed } : {}),
     });
@@ -130,7 +134,7 @@ export class Server {
     } catch (err) {
       await replication.close();
       await updates.close();
-      lock?.release();
+      await lock?.release();
       throw err;
     }
   }
@@ -253,7 +257,7 @@ export class Server {
       await this.#runtime.close();
       await this.updates.close(); // queued updates finish and are journaled (and seen by replication)
       await this.replication.close(); // then their IXFR history records are written
-      this.#lock?.release();
+      await this.#lock?.release();
       await this.#ops?.close();
       await this.queryLog.close();
     })();

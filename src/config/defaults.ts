@@ -17,6 +17,7 @@ export const DEFAULTS = deepFreeze({
     tcp: { idleTimeout: '10s', maxConnections: 1000, maxPipelined: 100 },
     workers: 1,
     dataDir: './data',
+    journal: { onCorrupt: 'refuse' },
   },
   log: { level: 'info' },
   networks: {},

@@ -42,6 +42,7 @@ function zone(z: ZoneConfig): object {
   out['notify'] = z.notify.map(remote);
   if (z.allowTransfer) out['allowTransfer'] = { keys: z.allowTransfer.keys, networks: prefixes(z.allowTransfer.networks) };
   if (type === 'secondary') out['allowUpdateForwarding'] = z.allowUpdateForwarding;
+  if (z.journal.onCorrupt !== null) out['journal'] = { onCorrupt: z.journal.onCorrupt };
   return out;
 }
 
@@ -65,6 +66,7 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
       tcp: { ...server.tcp, idleTimeout: formatDuration(server.tcp.idleTimeout) },
       workers: server.workers,
       dataDir: server.dataDir,
+      journal: { onCorrupt: server.journal.onCorrupt },
     },
     log: c.log,
     networks: Object.fromEntries(Object.entries(c.networks).map(([name, list]) => [name, prefixes(list)])),

@@ -53,6 +53,8 @@ export interface ServerConfig {
   readonly workers: number;
   /** Absolute directory for journals and transferred zones. */
   readonly dataDir: string;
+  /** Defaults for every zone's journal (`zones[].journal` overrides). */
+  readonly journal: { readonly onCorrupt: JournalOnCorrupt };
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -142,7 +144,15 @@ export interface ZoneConfig {
   readonly allowTransfer: TransferAcl | null;
   /** Secondary: relay UPDATE messages to the primary (RFC 2136 §6). Always false for a primary. */
   readonly allowUpdateForwarding: boolean;
+  /** The zone's own journal policy; null fields take `server.journal`'s. */
+  readonly journal: { readonly onCorrupt: JournalOnCorrupt | null };
 }
+
+/**
+ * What a journal (or IXFR history) damaged before its end does at start: `refuse` leaves the
+ * file as it is and does not serve the zone; `truncate` serves from the last good record.
+ */
+export type JournalOnCorrupt = 'refuse' | 'truncate';
 
 export interface RecursionConfig {
   /** Clients that may get recursive (forwarded or cached) answers. */

@@ -242,6 +242,7 @@ export class DynamicZone {
       try {
         await this.#journal.append(records);
       } catch (err) {
+        this.#audit.counters.journalWriteErrors++;
         const f = fail(RCode.ServFail, 'journal', `journal write failed, nothing applied: ${(err as Error).message}`);
         batch.forEach((job) => { if (job.kind === 'update') job.done(this.#refuse(job.req, f)); });
         return;
