@@ -49,8 +49,8 @@ export const parseBlocking = object(
   },
   (v, at): BlockingConfig | undefined => {
     const groups = Object.entries(v.lists);
-    if (groups.length === 0 && at.child('lists').present) return at.child('lists').error('must name at least one group');
-    if (groups.length === 0) return at.child('lists').error('must name at least one group');
+    if (at.child('lists').entries().length === 0) return at.child('lists').error('must name at least one group');
+    if (groups.length === 0) return undefined; // every group was invalid (reported)
     if (groups.length > MAX_GROUPS) return at.child('lists').error(`at most ${MAX_GROUPS} groups`);
     return {
       lists: groups.map(([name, s]) => ({ name, sources: s })),
