@@ -26,6 +26,8 @@ import { ReplicationManager } from './xfr/manager.js';
 import { DataDirLock } from './util/data-dir-lock.js';
 import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
+import { BlockingManager } from './blocking/manager.js';
+import { blockingSource } from './blocking/metrics.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
 import { codeOf } from './errors/index.js';
 
@@ -59,7 +61,7 @@ export class Server {
   /** Ready once loaded and bound, and every secondary zone has been served once (from disk or a transfer). */
   readonly readiness = new Readiness(() => {
     for (const z of this.replication.statuses()) if (!z.available) return `waiting for the first transfer of ${z.zone}`;
-    return null;
+    return this.blocking.waiting();
   }, () => {
     for (const [zone] of this.updates.damaged()) return `journal of ${zone} is damaged; the zone is not served`;
     for (const zone of this.replication.damagedHistories()) return `IXFR history of ${zone} is damaged`;
@@ -70,6 +72,8 @@ export class Server {
   readonly updates: UpdateManager;
   /** Transfers, NOTIFY and secondary zones, kept across reloads. */
   readonly replication: ReplicationManager;
+  /** Blocklists, kept across reloads. */
+  readonly blocking: BlockingManager;
   #ops: OpsHttpServer | null = null;
   /** Our claim on server.dataDir (released on stop). */
   #lock: DataDirLock | null = null;
@@ -83,7 +87,8 @@ export class Server {
   readonly #role: Role;
   readonly #relay: Relay | null;
 
-  private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput, updates: UpdateManager, replication: ReplicationManager, opts: ServerOptions) {
+  private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput, updates: UpdateManager, replication: ReplicationManager, blocking: BlockingManager, opts: ServerOptions) {
+    this.blocking = blocking;
     this.#configFile = configFile;
     this.#role = opts.role ?? 'single';
     this.#relay = opts.relay ?? null;
@@ -106,6 +111,7 @@ export class Server {
     this.metrics.add(tsigSource(() => updates.counters.tsig));
     this.metrics.add(updateDetailSource(updates.counters, () => updates.journals()));
     this.metrics.add(xfrSource(replication.counters, () => replication.statuses(), () => replication.damagedHistories()));
+    this.metrics.add(blockingSource(blocking));
     this.readiness.loaded();
   }
 
@@ -126,12 +132,17 @@ export class Server {
     const replication = new ReplicationManager({ keyring: keyringFromConfig(config.keys), log: logger, holdNotify: true, passive: query });
     updates.attach(replication.feed); // replication sees every committed update
     const relay = opts.relay ?? null;
+    const blocking = new BlockingManager({ dataDir: config.server.dataDir, log: logger });
     try {
-      const runtime = await buildRuntime(config, { log: logger, stats, queryLog, updates, replication, relay });
-      const server = new Server(configFile, runtime, logger, stats, queryLog, updates, replication, opts);
+      const runtime = await buildRuntime(config, { log: logger, stats, queryLog, updates, replication, relay, blocking });
+      // Local lists and saved copies are compiled before the ports open, so the first query is
+      // already filtered (downloads never hold the start: they run later, in the background).
+      await blocking.settled();
+      const server = new Server(configFile, runtime, logger, stats, queryLog, updates, replication, blocking, opts);
       server.#lock = lock;
       return server;
     } catch (err) {
+      await blocking.close();
       await replication.close();
       await updates.close();
       await lock?.release();
@@ -233,7 +244,7 @@ export class Server {
       const config = await loadConfig(this.#configFile);
       next = await buildRuntime(config, {
         log: this.log, stats: this.stats, previous: this.#runtime, queryLog: this.queryLog,
-        updates: this.updates, replication: this.replication, relay: this.#relay,
+        updates: this.updates, replication: this.replication, relay: this.#relay, blocking: this.blocking,
       });
     } catch (err) {
       this.reloads.record(false);
@@ -255,6 +266,7 @@ export class Server {
       this.readiness.stopping();
       await this.#listeners?.close({ graceMs });
       await this.#runtime.close();
+      await this.blocking.close();
       await this.updates.close(); // queued updates finish and are journaled (and seen by replication)
       await this.replication.close(); // then their IXFR history records are written
       await this.#lock?.release();

@@ -73,4 +73,6 @@ export const DEFAULTS = deepFreeze({
   },
   metrics: { enabled: true, listen: '127.0.0.1:9153' },
   queryLog: { enabled: false, sampleRate: 1, views: [] },
+  /** `blocking.lists` has no default: without a `blocking` section nothing is blocked. */
+  blocking: { allow: [], answer: 'zero', ttl: '5m', refresh: '24h', maxSize: '64MiB', timeout: '60s', maxRedirects: 5 },
 });

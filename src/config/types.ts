@@ -241,6 +241,8 @@ export interface ViewConfig {
    * zones of the same name (global entries are the same objects as in `Config.zones`).
    */
   readonly zones: readonly ZoneConfig[];
+  /** Blocking groups applied to this view's clients; null: every group. */
+  readonly blocking: readonly string[] | null;
 }
 
 export interface ViewsConfig {
@@ -292,4 +294,29 @@ export interface Config {
   readonly rebinding: RebindingConfig;
   readonly metrics: MetricsConfig;
   readonly queryLog: QueryLogConfig;
+  /** Blocklists; null when the config has no `blocking` section. */
+  readonly blocking: BlockingConfig | null;
+}
+
+/** Where a blocklist comes from: a local file or an http(s) URL. */
+export type BlockingSource =
+  | { readonly kind: 'file'; readonly path: string; readonly text: string }
+  | { readonly kind: 'url'; readonly url: string; readonly text: string };
+
+export interface BlockingConfig {
+  /** Named groups of sources, in config order (group index = position; at most 16). */
+  readonly lists: readonly { readonly name: string; readonly sources: readonly BlockingSource[] }[];
+  /** Sources of names never blocked (for every group). */
+  readonly allow: readonly BlockingSource[];
+  readonly answer: 'zero' | 'nxdomain' | 'nodata' | 'refused';
+  /** TTL of blocked answers, seconds. */
+  readonly ttl: Seconds;
+  /** How often URL sources are downloaded again, seconds. */
+  readonly refresh: Seconds;
+  /** Largest download or file accepted, bytes. */
+  readonly maxSize: number;
+  /** Budget of one download (connect to last byte), seconds. */
+  readonly timeout: Seconds;
+  /** Redirects followed per download. */
+  readonly maxRedirects: number;
 }

@@ -49,6 +49,12 @@ export const ERRORS = {
   HZ_ERR_UPSTREAM_FAILED: { operator: false, summary: 'The upstreams failed: transport or TLS errors, or only unusable answers (REFUSED, NOTIMP, FORMERR).' },
   HZ_ERR_UPSTREAM_CLOSED: { operator: false, summary: 'An upstream query was pending when its group closed (reload or shutdown).' },
   HZ_ERR_UPSTREAM_CONFIG: { operator: false, summary: 'An upstream group was built with unusable options.' },
+  // Blocking
+  HZ_ERR_BLOCKING_DOWNLOAD: { operator: true, summary: 'A blocklist could not be downloaded (unreachable, timeout, HTTP error, redirects, too large); the last good copy keeps serving.' },
+  HZ_ERR_BLOCKING_SOURCE: { operator: true, summary: 'A blocklist file is missing, unreadable or too large; the last good copy keeps serving.' },
+  HZ_ERR_BLOCKING_EMPTY: { operator: true, summary: 'A blocklist had no valid entry (garbage, an error page); the last good copy keeps serving.' },
+  HZ_ERR_BLOCKING_UNKNOWN_VIEW: { operator: true, summary: '`blocking test` or a pause named a view that is not configured.' },
+  HZ_ERR_BLOCKING_NOT_CONFIGURED: { operator: true, summary: 'A blocking tool was used while blocking is not configured.' },
   // Wire format and zone data
   HZ_ERR_WIRE: { operator: false, summary: 'A DNS message cannot be read or written (answered FORMERR or dropped, never fatal).' },
   HZ_ERR_PRESENTATION: { operator: false, summary: 'RDATA text cannot be parsed (reported as HZ_ERR_ZONE_PARSE for zone files).' },
