@@ -11,10 +11,12 @@
 import dgram from 'node:dgram';
 import { connect } from 'node:net';
 import { loadavg } from 'node:os';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startDaemon } from '../test/helpers/daemon.js';
 import { loopbackSources, Slowloris } from '../test/helpers/slowloris.js';
 
-const seconds = Number(process.argv[2] ?? 15);
+const seconds = Number(process.argv[2] === 'attacker' ? 0 : process.argv[2] ?? 15);
 const withPipeline = process.argv.includes('pipeline');
 
 const QUERY = Buffer.from('abcd0100000100000000000005686f73743104686f6d65036c616e0000010001', 'hex'); // host1.home.lan A
@@ -77,18 +79,31 @@ function stats(name: string, xs: number[]): string {
   return `${name}: n=${s.length} p50=${q(0.5)} ms p99=${q(0.99)} ms max=${ok.length ? ok[ok.length - 1]!.toFixed(1) : '-'} ms unanswered=${lost}`;
 }
 
+/** Pipelining clients that never read their answers; they only write while their socket buffer is short. */
 function pipeliners(port: number, n: number, ms: number): () => void {
+  const burst = Buffer.concat(Array.from({ length: 500 }, () => Buffer.concat([Buffer.from([0, QUERY.length]), QUERY])));
   const socks = Array.from({ length: n }, (_, i) => {
     const s = connect({ host: '127.0.0.1', port, localAddress: `127.0.97.${i + 1}` });
     s.on('error', () => {});
     s.pause(); // never read the answers
-    const burst = Buffer.concat(Array.from({ length: 500 }, () => Buffer.concat([Buffer.from([0, QUERY.length]), QUERY])));
-    const timer = setInterval(() => { if (s.writable) s.write(burst, () => {}); }, 20);
+    const timer = setInterval(() => { if (s.writable && s.writableLength < 64 * 1024) s.write(burst, () => {}); }, 20);
     return { s, timer };
   });
   const stop = (): void => socks.forEach(({ s, timer }) => { clearInterval(timer); s.destroy(); });
   setTimeout(stop, ms);
   return stop;
+}
+
+// The attackers run in a child process so their own work does not delay the probes.
+if (process.argv[2] === 'attacker') {
+  const port = Number(process.argv[3]);
+  const ms = Number(process.argv[4]);
+  const attack = new Slowloris({ host: '127.0.0.1', port, connections: 1000, sources: loopbackSources(20), byteEveryMs: 4000, durationMs: ms, reconnectMs: 1000 }).start();
+  const stopPipe = process.argv[5] === 'pipeline' ? pipeliners(port, 30, ms) : () => {};
+  await attack.done;
+  stopPipe();
+  console.log(JSON.stringify({ opened: attack.opened, closedByServer: attack.closedByServer }));
+  process.exit(0);
 }
 
 const d = await startDaemon({
@@ -107,15 +122,16 @@ try {
   console.log(`baseline (${seconds} s)`);
   console.log('  ' + stats('tcp (new connection per query)', base.tcp));
   console.log('  ' + stats('udp', base.udp));
-  const attack = new Slowloris({ host: '127.0.0.1', port: d.port, connections: 1000, sources: loopbackSources(20), byteEveryMs: 4000, durationMs: (seconds + 8) * 1000 }).start();
-  const stopPipe = withPipeline ? pipeliners(d.port, 30, (seconds + 8) * 1000) : () => {};
+  const attacker = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'attacker', String(d.port), String((seconds + 5) * 1000), withPipeline ? 'pipeline' : ''], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let report = '';
+  attacker.stdout!.on('data', (c) => (report += c));
+  const exited = new Promise((r) => attacker.on('exit', r));
   await new Promise((r) => setTimeout(r, 3000));
   const hit = await probe(d.port, seconds * 1000);
-  console.log(`under attack (${seconds} s): slowloris 1000 connections${withPipeline ? ' + 30 non-reading pipeliners' : ''}; attacker opened ${attack.opened}, server closed ${attack.closedByServer}`);
+  await exited;
+  console.log(`under attack (${seconds} s): slowloris 1000 connections from 20 addresses, a byte every 4 s, reconnecting 1 s after being closed${withPipeline ? ', + 30 clients pipelining without reading' : ''}; attacker ${report.trim()}`);
   console.log('  ' + stats('tcp (new connection per query)', hit.tcp));
   console.log('  ' + stats('udp', hit.udp));
-  attack.stop();
-  stopPipe();
   console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 } finally {
   await d.stop();
