@@ -63,6 +63,7 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   c('horizond_cache_stale_served_total', 'Stale answers served because upstreams failed or were slow (RFC 8767).'),
   c('horizond_cache_prefetches_total', 'Background refreshes started by a hit close to expiry.'),
   c('horizond_cache_coalesced_total', 'Clients that joined an upstream query already in flight for the same question.'),
+  c('horizond_cache_scrubbed_records_total', 'Records removed from upstream answers before caching because they were not part of the answer to the question (off the CNAME chain, unrelated authority or additional records).'),
   c('horizond_cache_failure_hits_total', 'Queries answered SERVFAIL from a cached resolution failure.'),
 
   // Upstreams (resolver/upstream UpstreamStats, per configured server).
