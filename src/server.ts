@@ -203,7 +203,15 @@ export class Server {
         this.#dispatcher,
         {
           logger: this.log.child({ component: 'transport' }),
-          tcp: { idleTimeoutMs: c.tcp.idleTimeout * 1000, maxConnections: c.tcp.maxConnections, maxInflightPerConnection: c.tcp.maxPipelined },
+          tcp: {
+            idleTimeoutMs: c.tcp.idleTimeout * 1000,
+            minIdleTimeoutMs: c.tcp.minIdleTimeout * 1000,
+            messageTimeoutMs: c.tcp.messageTimeout * 1000,
+            maxConnections: c.tcp.maxConnections,
+            maxConnectionsPerClient: c.tcp.maxConnectionsPerClient,
+            maxInflightPerConnection: c.tcp.maxPipelined,
+            messagesPerTurn: c.tcp.messagesPerTurn,
+          },
         },
       );
     } catch (err) {

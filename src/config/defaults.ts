@@ -14,7 +14,7 @@ export const DEFAULTS = deepFreeze({
     ],
     'listen[]': { port: 53, protocols: ['udp', 'tcp'] },
     udpPayloadSize: 1232,
-    tcp: { idleTimeout: '10s', maxConnections: 1000, maxPipelined: 100 },
+    tcp: { idleTimeout: '10s', minIdleTimeout: '200ms', messageTimeout: '1s', maxConnections: 1000, maxConnectionsPerClient: 100, maxPipelined: 100, messagesPerTurn: 16 },
     workers: 1,
     dataDir: './data',
     journal: { onCorrupt: 'refuse' },

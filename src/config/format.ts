@@ -63,7 +63,7 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
     server: {
       listen: server.listen.map((l) => ({ address: l.address, port: l.port, protocols: l.protocols })),
       udpPayloadSize: server.udpPayloadSize,
-      tcp: { ...server.tcp, idleTimeout: formatDuration(server.tcp.idleTimeout) },
+      tcp: { ...server.tcp, idleTimeout: formatDuration(server.tcp.idleTimeout), minIdleTimeout: formatDuration(server.tcp.minIdleTimeout), messageTimeout: formatDuration(server.tcp.messageTimeout) },
       workers: server.workers,
       dataDir: server.dataDir,
       journal: { onCorrupt: server.journal.onCorrupt },

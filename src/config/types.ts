@@ -46,9 +46,17 @@ export interface ServerConfig {
   readonly udpPayloadSize: number;
   readonly tcp: {
     readonly idleTimeout: Seconds;
+    /** The idle timeout at a full listener (shrinks from idleTimeout past half the slots). */
+    readonly minIdleTimeout: Seconds;
+    /** Time allowed for each whole message from its first byte. */
+    readonly messageTimeout: Seconds;
     readonly maxConnections: number;
+    /** Connections one client (IPv4 address, IPv6 /64) may hold. */
+    readonly maxConnectionsPerClient: number;
     /** Queries in flight per TCP connection. */
     readonly maxPipelined: number;
+    /** Messages read from one connection before other work gets a turn. */
+    readonly messagesPerTurn: number;
   };
   readonly workers: number;
   /** Absolute directory for journals and transferred zones. */
