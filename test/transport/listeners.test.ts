@@ -78,7 +78,8 @@ for (const be of udpBackends) t.test(`backend ${be.name}`, async (t) => {
     collisions = 10;
     const err = await startPair('127.0.0.1', (a, p) => newUdpServer(be, handler, { address: a, port: p }), newTcp, 2).then(() => null, (e: unknown) => e);
     t.type(err, ListenError, 'gives up after the attempts with the last EADDRINUSE');
-    t.equal((err as ListenError).code, 'EADDRINUSE');
+    t.equal((err as ListenError).code, 'HZ_ERR_LISTEN');
+    t.equal((err as ListenError).errno, 'EADDRINUSE');
   });
 
   t.test('a TCP port taken on a fixed-port spec is fatal and the UDP socket is released', async (t) => {
@@ -117,7 +118,8 @@ for (const be of udpBackends) t.test(`backend ${be.name}`, async (t) => {
       { logger, udp: udpOpts },
     ).then(() => null, (e: unknown) => e);
     t.type(err, ListenError);
-    t.equal((err as ListenError).code, 'EADDRINUSE');
+    t.equal((err as ListenError).code, 'HZ_ERR_LISTEN');
+    t.equal((err as ListenError).errno, 'EADDRINUSE');
     t.equal((err as ListenError).protocol, 'udp');
     t.equal(started.length, 2, 'the first spec had started (udp + tcp)');
     const port = started[0]!;
