@@ -31,7 +31,7 @@ import { blockingSource } from './blocking/metrics.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
 import { chooseUdpBackend, type UdpBackend } from './transport/udp-backend.js';
 import { udpBackendSource } from './observability/sources/udp.js';
-import { codeOf } from './errors/index.js';
+import { codeOf, HzError } from './errors/index.js';
 
 export interface ServerOptions {
   log?: Logger;
@@ -244,7 +244,7 @@ export class Server {
     let fallback = choice.fallback;
     // Each worker binds its own socket: an ephemeral port would differ in every worker.
     if (native !== null && this.#role !== 'single' && c.listen.some((l) => l.port === 0 && l.protocols.includes('udp'))) {
-      if (c.udp.backend === 'native') throw new Error('udp: server.udp.backend native with several workers needs fixed listen ports (not 0)');
+      if (c.udp.backend === 'native') throw new HzError('HZ_ERR_UDP_BACKEND', 'udp: server.udp.backend native with several workers needs fixed listen ports (not 0)');
       native = null;
       fallback = 'several workers listen on port 0 (each native socket would get its own port)';
     }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { HzError } from '../errors/index.js';
 
 /**
  * Which datagram I/O the UDP listeners use (`server.udp.backend`):
@@ -91,7 +92,7 @@ export function chooseUdpBackend(setting: UdpBackendSetting, load: () => UdpBatc
   const l = load();
   if (l.binding !== null) return { backend: 'native', binding: l.binding, fallback: null };
   if (setting === 'native') {
-    throw new Error(`udp: server.udp.backend is native but the udp-batch addon did not load (${l.error}); build it with npm ci (needs build-essential and python3, npm_config_nodedir=/usr) or use auto`);
+    throw new HzError('HZ_ERR_UDP_BACKEND', `udp: server.udp.backend is native but the udp-batch addon did not load (${l.error}); build it with npm ci (needs build-essential and python3, npm_config_nodedir=/usr) or use auto`);
   }
   return { backend: 'dgram', binding: null, fallback: l.error };
 }

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { HzError } from '../errors/index.js';
 import { QueryContext, TransportKind, type QueryHandler, type ReplySink } from '../pipeline/context.js';
 import { hostPort, isIPv6Literal } from './address.js';
 import { listenError } from './errors.js';
@@ -120,7 +121,7 @@ export class NativeUdpServer implements ReplySink {
 
   /** Binds the socket. Rejects with a ListenError (EADDRINUSE, EACCES...) naming the address. */
   start(): Promise<{ address: string; port: number }> {
-    if (this.#state !== State.Idle) return Promise.reject(new Error('udp: start() called twice'));
+    if (this.#state !== State.Idle) return Promise.reject(new HzError('HZ_ERR_INTERNAL', 'udp: start() called twice'));
     const { address, port } = this.#opts;
     try {
       this.#h = this.#b.open(

@@ -32,7 +32,7 @@ t.test('choosing the backend', async (t) => {
   const absent = (): UdpBatchLoad => ({ binding: null, error: 'not built' });
   t.same(chooseUdpBackend('dgram', absent), { backend: 'dgram', binding: null, fallback: null });
   t.same(chooseUdpBackend('auto', absent), { backend: 'dgram', binding: null, fallback: 'not built' }, 'auto falls back and says why');
-  t.throws(() => chooseUdpBackend('native', absent), /server\.udp\.backend is native but the udp-batch addon did not load \(not built\)/);
+  t.throws(() => chooseUdpBackend('native', absent), { code: 'HZ_ERR_UDP_BACKEND', message: /server\.udp\.backend is native but the udp-batch addon did not load \(not built\)/ });
   if (nativeUdp !== null) {
     const present = (): UdpBatchLoad => ({ binding: nativeUdp, error: null });
     t.equal(chooseUdpBackend('auto', present).backend, 'native', 'auto takes the addon when it loads');
