@@ -11,6 +11,7 @@ import { parseCache } from './sections/cache.js';
 import { parseForward } from './sections/forward.js';
 import { parseKeys } from './sections/keys.js';
 import { parseLog } from './sections/log.js';
+import { parseConsole } from './sections/console.js';
 import { parseMetrics } from './sections/metrics.js';
 import { parseNetworks } from './sections/networks.js';
 import { parseQueryLog } from './sections/query-log.js';
@@ -41,6 +42,7 @@ const root = object({
   views: withDefault(parseViews, {}),
   rebinding: withDefault(parseRebinding, {}),
   metrics: withDefault(parseMetrics, {}),
+  console: withDefault(parseConsole, {}),
   queryLog: withDefault(parseQueryLog, {}),
 });
 
@@ -51,6 +53,10 @@ function declare(ctx: LoadContext, doc: At): void {
     const name = item.child('name').value;
     const normalized = typeof name === 'string' ? normalizeName(name) : undefined;
     if (normalized !== undefined) ctx.declared.keys.add(normalized);
+  }
+  for (const item of doc.child('console').child('tokens').items()) {
+    const name = item.child('name').value;
+    if (typeof name === 'string') ctx.declared.tokens.add(name);
   }
   for (const item of doc.child('views').child('list').items()) {
     const name = item.child('name').value;
@@ -84,6 +90,7 @@ function assemble(v: NonNullable<ReturnType<typeof root>>, ctx: LoadContext): Co
     views: { ...v.views, list: v.views.list.map((view) => ({ ...view, zones: effectiveZones(v.zones, view.zones) })) },
     rebinding: { ...v.rebinding, privateDomains },
     metrics: v.metrics,
+    console: v.console,
     queryLog: v.queryLog,
   };
 }

@@ -293,7 +293,7 @@ export class DynamicZone {
   }
 
   #party(req: UpdateRequest): { client: string; key: string | null; zone: string } {
-    return { client: req.address, key: req.key, zone: this.origin };
+    return { client: req.address, key: req.key ?? (req.token ? `token:${req.token}` : null), zone: this.origin };
   }
 
   #refuse(req: UpdateRequest, f: Failure): UpdateResult {
