@@ -4,7 +4,7 @@ import type { RRsetChange, Zone } from '../zone/zone.js';
 import type { UpdateAudit } from './audit.js';
 import type { Journal } from './journal.js';
 import type { JournalRecord } from './journal-format.js';
-import { DynamicLayer } from './layer.js';
+import { DynamicLayer, type LayerEntry } from './layer.js';
 import { fail, type Failure } from './outcome.js';
 import { UpdateGuard } from './policy.js';
 import { processUpdate, type Processed, type UpdateRequest } from './process.js';
@@ -137,6 +137,11 @@ export class DynamicZone {
   }
 
   /** Number of RRsets (including remembered deletions) in the dynamic layer. */
+  /** The RRsets updates wrote (after images, empty rdata for deletions), with when. */
+  dynamicEntries(): IterableIterator<LayerEntry> {
+    return this.#layer.entries();
+  }
+
   get dynamicSize(): number {
     return this.#layer.size;
   }
