@@ -6,6 +6,7 @@ import { RClass, RCode, RRType, rcodeToString, typeFromString, typeToString } fr
 import { canonicalName, isSubdomain } from '../wire/name.js';
 import { rdataFromText, rdataToText } from '../wire/rdata/index.js';
 import { Lexer } from '../zone/lexer.js';
+import { compareNames } from '../zone/dump.js';
 import type { Zone } from '../zone/zone.js';
 import { ApiError } from './errors.js';
 import type { ConsoleIdentity } from './tokens.js';
@@ -84,7 +85,8 @@ export function listRecords(zone: Zone, dz: DynamicZone | null, name: string | n
   if (dz) for (const e of dz.dynamicEntries()) if (e.rdata.length > 0) dynamic.add(`${canonicalName(e.name)} ${e.type}`);
   const key = name === null ? null : canonicalName(name);
   const out: RecordOut[] = [];
-  for (const rr of zone.records()) {
+  const rrs = zone.records().sort((a, b) => compareNames(a.name, b.name) || a.type - b.type);
+  for (const rr of rrs) {
     const k = canonicalName(rr.name);
     if (key !== null && k !== key) continue;
     if (type !== null && rr.type !== type) continue;
