@@ -58,6 +58,8 @@ function declare(ctx: LoadContext, doc: At): void {
     const name = item.child('name').value;
     if (typeof name === 'string') ctx.declared.tokens.add(name);
   }
+  // Without configured tokens the console creates one named `admin` on first start (src/console/tokens.ts).
+  if (ctx.declared.tokens.size === 0) ctx.declared.tokens.add('admin');
   for (const item of doc.child('views').child('list').items()) {
     const name = item.child('name').value;
     if (typeof name === 'string') ctx.declared.views.add(name);
