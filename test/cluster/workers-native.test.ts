@@ -6,7 +6,7 @@ import { createSocket } from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { startDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
-import { nativeUdp } from '../helpers/transport.js';
+import { nativeUdp, until } from '../helpers/transport.js';
 
 /** UDP sockets bound to 127.0.0.1:port, from /proc/net/udp (local address column, hex). */
 function socketsOn(port: number): number {
@@ -49,7 +49,10 @@ zones:
   });
   t.teardown(() => d.stop());
   await d.waitLog((r) => r['msg'] === 'ready' && Array.isArray(r['workers']));
-  const readies = d.logs.filter((r) => r['msg'] === 'ready' && Array.isArray(r['listeners']));
+  // Each process writes its own lines: a worker's may come after the primary's.
+  const workerReady = () => d.logs.filter((r) => r['msg'] === 'ready' && Array.isArray(r['listeners']));
+  await until(() => workerReady().length === 2, 10_000, 'both workers ready');
+  const readies = workerReady();
   t.equal(readies.length, 2, 'both workers ready');
   t.same(readies.map((r) => r['udpBackend']), ['native', 'native'], 'both on the native backend');
   t.equal(socketsOn(port), 2, 'two UDP sockets on the port (one per worker)');
