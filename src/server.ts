@@ -4,7 +4,7 @@ import { createLogger, type Logger } from './observability/log.js';
 import { Readiness } from './observability/health.js';
 import { OpsHttpServer } from './observability/http.js';
 import { Metrics } from './observability/metrics.js';
-import { QueryLogOutput } from './observability/query-log.js';
+import { QueryLogOutput } from './querylog/output.js';
 import { QueryStats } from './observability/query-stats.js';
 import { ReloadStats } from './observability/reloads.js';
 import { queryStatsSource } from './observability/sources/query.js';
@@ -101,6 +101,7 @@ export class Server {
     this.metrics.add(tsigSource(() => updates.counters.tsig));
     this.metrics.add(updateDetailSource(updates.counters));
     this.metrics.add(xfrSource(replication.counters, () => replication.statuses()));
+    this.metrics.add(queryLog.metricsSource());
     this.readiness.loaded();
   }
 
@@ -111,7 +112,7 @@ export class Server {
     const logger = opts.logFields ? base.child(opts.logFields) : base;
     const query = opts.role === 'query';
     const stats = new QueryStats();
-    const queryLog = new QueryLogOutput();
+    const queryLog = new QueryLogOutput({ log: logger });
     // The owner of the data directory holds the lock; query workers only read it.
     const lock = query ? null : PidLock.acquire(config.server.dataDir);
     const updates = new UpdateManager({
@@ -127,6 +128,7 @@ export class Server {
       server.#lock = lock;
       return server;
     } catch (err) {
+      await queryLog.close();
       await replication.close();
       await updates.close();
       lock?.release();

@@ -69,5 +69,13 @@ export const DEFAULTS = deepFreeze({
     privateNetworks: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula', '0.0.0.0/8', '::ffff:0:0/96'],
   },
   metrics: { enabled: true, listen: '127.0.0.1:9153' },
-  queryLog: { enabled: false, sampleRate: 1, views: [] },
+  queryLog: {
+    enabled: true,
+    sampleRate: 1,
+    views: [],
+    retention: '7d',
+    queueSize: 100_000,
+    sinks: [{ type: 'sqlite' }],
+    'sinks[]': { maxSize: '1GiB' },
+  },
 });

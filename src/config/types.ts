@@ -240,14 +240,35 @@ export interface MetricsConfig {
   readonly listen: SocketAddress;
 }
 
+/** One query-log sink (`queryLog.sinks[]`). */
+export type QueryLogSinkConfig = QueryLogSqliteConfig | QueryLogStdoutConfig;
+
+export interface QueryLogSqliteConfig {
+  readonly type: 'sqlite';
+  /** Absolute database file; null: `<server.dataDir>/querylog.sqlite`. */
+  readonly file: string | null;
+  /** Size the file is kept under (oldest rows deleted first), bytes. */
+  readonly maxSize: number;
+}
+
+export interface QueryLogStdoutConfig {
+  readonly type: 'stdout';
+}
+
 export interface QueryLogConfig {
   readonly enabled: boolean;
   /** Fraction of queries logged, 0 < rate <= 1. */
   readonly sampleRate: number;
   /** View names to log; empty logs every view. */
   readonly views: readonly string[];
-  /** Absolute file to append to; null writes to standard output. */
+  /** Absolute file the stdout sink appends to; null writes to standard output. */
   readonly file: string | null;
+  /** Rows older than this are deleted, seconds. */
+  readonly retention: Seconds;
+  /** Rows each sink may hold waiting to be written; past it the oldest are dropped. */
+  readonly queueSize: number;
+  /** Where records go (any combination, each type once). */
+  readonly sinks: readonly QueryLogSinkConfig[];
 }
 
 export interface Config {

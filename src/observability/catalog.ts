@@ -1,6 +1,7 @@
 import { TIME_BUCKETS } from './histogram.js';
 import type { Aggregate, MetricDef, MetricType } from './metrics.js';
 import { XFR_METRICS } from '../xfr/metrics.js';
+import { QUERYLOG_METRICS } from '../querylog/metrics.js';
 
 /**
  * Every horizond metric family, in one table: `horizond_<subsystem>_<name>_<unit|total>`.
@@ -114,4 +115,7 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
 
   // Zone transfers, NOTIFY, secondary zones and update forwarding (xfr/metrics.ts).
   ...XFR_METRICS,
+
+  // The query log (querylog/metrics.ts).
+  ...QUERYLOG_METRICS,
 ]);

@@ -48,7 +48,10 @@ t.test('an empty file is the documented defaults', async (t) => {
     t.same(c.views.list[0]!.match.map((p) => `${p.address}/${p.length}`), ['0.0.0.0/0', '::/0']);
     t.same(c.rebinding.privateDomains, ['lan.', 'home.arpa.', 'in-addr.arpa.', 'ip6.arpa.']);
     t.same(c.metrics, { enabled: true, listen: { family: 4, address: '127.0.0.1', port: 9153 } });
-    t.same(c.queryLog, { enabled: false, sampleRate: 1, views: [], file: null });
+    t.same(c.queryLog, {
+      enabled: true, sampleRate: 1, views: [], file: null, retention: 7 * 86_400, queueSize: 100_000,
+      sinks: [{ type: 'sqlite', file: null, maxSize: 1024 ** 3 }],
+    });
   }
 });
 
