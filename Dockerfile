@@ -1,6 +1,12 @@
 # syntax=docker/dockerfile:1
 # Build stage: compile TypeScript to dist/.
 FROM node:20-bookworm-slim AS build
+# better-sqlite3 (the query log) compiles from source against this Node's own headers: nothing
+# is downloaded besides npm packages and Debian's compiler.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+ENV npm_config_nodedir=/usr/local npm_config_build_from_source=true
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci
