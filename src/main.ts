@@ -11,11 +11,14 @@ import type { Config, ZoneConfig } from './config/types.js';
 import { formatIssue } from './zone/errors.js';
 import { rrToText } from './wire/presentation.js';
 import { dumpZone } from './zone/dump.js';
+import { LOG_USAGE, LogUsageError, parseLogArgs, runLog, type LogArgs } from './querylog/cli.js';
+import { QueryLogError } from './querylog/errors.js';
 
 const USAGE = `usage:
   horizond [--config FILE]                 serve (default config: config/horizond.yaml)
   horizond check [--config FILE]           validate config and zones, exit non-zero on error
   horizond zone dump NAME [--config FILE]  print a zone as served, in RFC 1035 format
+${LOG_USAGE}
   horizond --version`;
 
 function version(): string {
@@ -23,7 +26,7 @@ function version(): string {
   return pkg.version;
 }
 
-interface Args { command: 'serve' | 'check' | 'dump' | 'version' | 'help'; config: string; zone?: string }
+interface Args { command: 'serve' | 'check' | 'dump' | 'log' | 'version' | 'help'; config: string; zone?: string; log?: LogArgs }
 
 function parseArgs(argv: string[]): Args {
   const out: Args = { command: 'serve', config: 'config/horizond.yaml' };
@@ -41,6 +44,15 @@ function parseArgs(argv: string[]): Args {
   }
   if (rest[0] === 'check' && rest.length === 1) out.command = 'check';
   else if (rest[0] === 'zone' && rest[1] === 'dump' && rest.length === 3) { out.command = 'dump'; out.zone = rest[2]!; }
+  else if (rest[0] === 'log' && out.command !== 'help') {
+    try {
+      out.log = parseLogArgs(rest.slice(1));
+    } catch (err) {
+      if (err instanceof LogUsageError) throw new UsageError(err.message);
+      throw err;
+    }
+    out.command = 'log';
+  }
   else if (rest.length > 0) throw new UsageError(`unknown arguments: ${rest.join(' ')}`);
   return out;
 }
@@ -110,6 +122,10 @@ async function main(): Promise<void> {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (err) {
+    if (err instanceof QueryLogError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
@@ -120,9 +136,10 @@ async function main(): Promise<void> {
       case 'check': process.exitCode = await check(args.config); return;
       case 'dump': process.exitCode = await dump(args.config, args.zone!); return;
       case 'serve': await serve(args.config); return;
+      case 'log': process.exitCode = await runLog(args.log!, await loadConfig(args.config), (t) => process.stdout.write(t)); return;
     }
   } catch (err) {
-    if (err instanceof ConfigError || (err as { code?: string }).code === 'HZ_ERR_DATADIR_LOCKED') {
+    if (err instanceof ConfigError || err instanceof QueryLogError || (err as { code?: string }).code === 'HZ_ERR_DATADIR_LOCKED') {
       process.stderr.write(`${(err as Error).message}\n`);
       process.exit(1);
     }
