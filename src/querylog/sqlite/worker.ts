@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -42,11 +42,25 @@ function describe(err: unknown): { code: string; message: string } {
   const e = err as { code?: string; message?: string };
   const code = e.code ?? 'ERROR';
   let why = e.message ?? String(err);
-  if (code.startsWith('SQLITE_READONLY')) why = `${data.file} is read-only (${why})`;
+  const os = code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY') ? osReason() : null;
+  if (os === 'EROFS') why = `${data.file} is on a read-only file system (${why})`;
+  else if (os === 'EACCES' || os === 'EPERM') why = `no permission to write ${data.file} (${why})`;
+  else if (os === 'ENOSPC') why = `the disk holding ${data.file} is full (${why})`;
+  else if (code.startsWith('SQLITE_READONLY')) why = `${data.file} is read-only (${why})`;
   else if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || /ENOSPC|disk is full|database or disk is full/i.test(why)) why = `the disk holding ${data.file} is full (${why})`;
   else if (code === 'SQLITE_CANTOPEN') why = `cannot open ${data.file} (${why})`;
   else why = `${data.file}: ${why}`;
   return { code, message: `sqlite: ${why}` };
+}
+
+/** Why the file system refuses the file, as an errno code (null when it does not). */
+function osReason(): string | null {
+  try {
+    closeSync(openSync(data.file, 'a'));
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? null;
+  }
 }
 
 function open(): void {
