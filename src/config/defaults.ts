@@ -76,6 +76,6 @@ export const DEFAULTS = deepFreeze({
     retention: '7d',
     queueSize: 100_000,
     sinks: [{ type: 'sqlite' }],
-    'sinks[]': { maxSize: '1GiB' },
+    'sinks[]': { maxSize: '1GiB', table: 'horizond_queries', batchRows: 5000, flushInterval: '1s' },
   },
 });

@@ -241,7 +241,7 @@ export interface MetricsConfig {
 }
 
 /** One query-log sink (`queryLog.sinks[]`). */
-export type QueryLogSinkConfig = QueryLogSqliteConfig | QueryLogStdoutConfig;
+export type QueryLogSinkConfig = QueryLogSqliteConfig | QueryLogPostgresConfig | QueryLogStdoutConfig;
 
 export interface QueryLogSqliteConfig {
   readonly type: 'sqlite';
@@ -249,6 +249,20 @@ export interface QueryLogSqliteConfig {
   readonly file: string | null;
   /** Size the file is kept under (oldest rows deleted first), bytes. */
   readonly maxSize: number;
+}
+
+export interface QueryLogPostgresConfig {
+  readonly type: 'postgres';
+  /** postgres://user@host:port/database (a password in it is allowed but passwordFile is better). */
+  readonly url: string;
+  /** Absolute file holding the password (read at each connection); null: none or in the url. */
+  readonly passwordFile: string | null;
+  /** Table name (partitions are `<table>_pYYYYMMDD`). */
+  readonly table: string;
+  /** Rows per COPY at most before it is sent early. */
+  readonly batchRows: number;
+  /** Longest wait before buffered rows are sent, seconds. */
+  readonly flushInterval: Seconds;
 }
 
 export interface QueryLogStdoutConfig {

@@ -1,4 +1,5 @@
-import type { Config } from '../config/types.js';
+import type { Config, QueryLogSqliteConfig } from '../config/types.js';
+import { PostgresReader } from './postgres/reader.js';
 import { rcodeToString, typeToString } from '../wire/constants.js';
 import { QueryLogError, QueryLogErrorCode } from './errors.js';
 import { parseTime, type Aggregates, type NameMatch, type QueryLogReader, type SearchFilter, type SearchResult } from './search.js';
@@ -14,8 +15,8 @@ import { SqliteReader } from './sqlite/reader.js';
 export const LOG_USAGE = `  horizond log search [--since 1h] [--until TIME] [--client ADDR|PREFIX] [--name NAME]
                       [--match suffix|exact|substring] [--type A] [--rcode NXDOMAIN]
                       [--source blocklist] [--view lan] [--blocked] [--limit 50]
-                      [--cursor C] [--json] [--sink sqlite] [--config FILE]
-  horizond log top [--since 24h] [--until TIME] [--limit 10] [--json] [--sink sqlite] [--config FILE]`;
+                      [--cursor C] [--json] [--sink sqlite|postgres] [--config FILE]
+  horizond log top [--since 24h] [--until TIME] [--limit 10] [--json] [--sink sqlite|postgres] [--config FILE]`;
 
 export class LogUsageError extends Error {}
 
@@ -78,13 +79,14 @@ export function parseLogArgs(words: string[], now = Date.now()): LogArgs {
 
 /** The reader of the configured sink (the first searchable one, or the one named). */
 export async function openReader(config: Config, sink: string | null): Promise<QueryLogReader> {
-  const searchable = config.queryLog.sinks.filter((s) => s.type === 'sqlite');
+  const searchable = config.queryLog.sinks.filter((s) => s.type === 'sqlite' || s.type === 'postgres');
   const chosen = sink === null ? searchable[0] : searchable.find((s) => s.type === sink);
   if (chosen === undefined) {
-    const what = sink === null ? 'no searchable sink (sqlite) is configured in queryLog.sinks' : `no "${sink}" sink is configured in queryLog.sinks`;
+    const what = sink === null ? 'no searchable sink (sqlite or postgres) is configured in queryLog.sinks' : `no "${sink}" sink is configured in queryLog.sinks`;
     throw new QueryLogError(QueryLogErrorCode.NoSink, `query log: ${what}`);
   }
-  return new SqliteReader(sqliteFile(chosen, config.server.dataDir));
+  if (chosen.type === 'postgres') return PostgresReader.open(chosen);
+  return new SqliteReader(sqliteFile(chosen as QueryLogSqliteConfig, config.server.dataDir));
 }
 
 /** Runs `log search|top`; returns the exit code. */

@@ -14,5 +14,7 @@ export const QUERYLOG_METRICS: readonly MetricDef[] = Object.freeze([
   g('horizond_query_log_queued_rows', 'Query-log records waiting in a sink\'s queue.', SINK),
   c('horizond_query_log_retention_deleted_total', 'Query-log rows deleted by retention (age or size), by sink type.', SINK),
   g('horizond_query_log_sqlite_size_bytes', 'Size of the SQLite query-log file and its write-ahead log.'),
+  c('horizond_query_log_postgres_copies_total', 'COPY statements that stored query-log rows in PostgreSQL.'),
+  c('horizond_query_log_postgres_partitions_dropped_total', 'Day partitions of the PostgreSQL query log dropped by retention.'),
   c('horizond_query_log_sqlite_corrupt_files_total', 'Corrupt SQLite query-log files moved aside (a new file was started).'),
 ]);

@@ -6,6 +6,7 @@ import { SinkQueue } from './queue.js';
 import { BatchWriter, type Batch, type RecordSource } from './record.js';
 import type { QueryLogSink, SinkEnv, SinkHost } from './sinks/sink.js';
 import { SqliteSink, type SqliteSinkOptions } from './sinks/sqlite.js';
+import { PostgresSink, type PostgresSinkOptions } from './sinks/postgres.js';
 import { StdoutSink } from './sinks/stdout.js';
 
 /**
@@ -31,6 +32,8 @@ export interface QueryLogOutputOptions {
   timeOrigin?: number;
   /** SQLite sink timings (tests). */
   sqlite?: SqliteSinkOptions;
+  /** PostgreSQL sink timings (tests). */
+  postgres?: PostgresSinkOptions;
 }
 
 interface Counters {
@@ -68,6 +71,11 @@ class Slot implements SinkHost {
     this.counters.written += written;
     this.counters.dropped += lost;
     this.#owner.pump(this);
+  }
+
+  report(written: number, lost: number): void {
+    this.counters.written += written;
+    this.counters.dropped += lost;
   }
 
   state(up: boolean, error?: { code: string; message: string }): void {
@@ -204,6 +212,7 @@ export class QueryLogOutput {
     switch (s.type) {
       case 'stdout': return new StdoutSink(env, this.#opts.destination);
       case 'sqlite': return new SqliteSink(s, env, this.#opts.sqlite);
+      case 'postgres': return new PostgresSink(s, env, this.#opts.postgres);
     }
   }
 
@@ -253,6 +262,7 @@ function sinkKey(s: QueryLogSinkConfig, cfg: QueryLogConfig, dataDir: string): s
   switch (s.type) {
     case 'stdout': return JSON.stringify([s, cfg.file]);
     case 'sqlite': return JSON.stringify([s, dataDir, cfg.retention, cfg.queueSize]);
+    case 'postgres': return JSON.stringify([s, cfg.retention, cfg.queueSize]);
   }
 }
 

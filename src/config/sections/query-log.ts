@@ -1,8 +1,8 @@
 import { DEFAULTS } from '../defaults.js';
 import { viewRef } from '../names.js';
-import { bool, duration, int, list, num, object, oneOf, optional, path, required, size, withDefault } from '../schema.js';
+import { bool, duration, int, list, num, object, oneOf, optional, path, required, size, str, withDefault } from '../schema.js';
 import type { QueryLogConfig, QueryLogSinkConfig } from '../types.js';
-import { parseSize } from '../units.js';
+import { parseDuration, parseSize } from '../units.js';
 
 /**
  * `queryLog`: one record per (sampled) answer, handed to each sink through its own bounded
@@ -11,30 +11,54 @@ import { parseSize } from '../units.js';
  */
 
 const D = DEFAULTS.queryLog;
-const SINK_TYPES = ['sqlite', 'stdout'] as const;
+const SINK_TYPES = ['sqlite', 'postgres', 'stdout'] as const;
+const DS = D['sinks[]'];
+const sizeDefault = parseSize(DS.maxSize)!;
+
+/** Keys each sink type takes besides `type`. */
+const KEYS: Readonly<Record<(typeof SINK_TYPES)[number], readonly string[]>> = {
+  sqlite: ['file', 'maxSize'],
+  postgres: ['url', 'passwordFile', 'table', 'batchRows', 'flushInterval'],
+  stdout: [],
+};
+
+const pgUrl = str({ pattern: /^postgres(ql)?:\/\/[^\s]+$/, what: 'a postgres:// URL such as postgres://horizond@db.example:5432/dns' });
 
 const sink = object(
   {
     type: required(oneOf(SINK_TYPES)),
     file: optional(path),
     maxSize: optional(size(1024 * 1024, 2 ** 50)),
+    url: optional(pgUrl),
+    passwordFile: optional(path),
+    table: optional(str({ pattern: /^[a-z_][a-z0-9_]{0,40}$/, what: 'a table name of lower-case letters, digits and _' })),
+    batchRows: optional(int(100, 1_000_000)),
+    flushInterval: optional(duration({ min: 0.05, max: 60 })),
   },
   (v, at): QueryLogSinkConfig | undefined => {
-    if (v.type === 'stdout') {
-      let ok = true;
-      for (const key of ['file', 'maxSize'] as const) {
-        if (v[key] !== undefined) {
-          at.child(key).error(key === 'file' ? 'is not used by the stdout sink (queryLog.file names its file)' : 'is only used by the sqlite sink');
-          ok = false;
-        }
+    let ok = true;
+    for (const key of ['file', 'maxSize', 'url', 'passwordFile', 'table', 'batchRows', 'flushInterval'] as const) {
+      if (v[key] !== undefined && !KEYS[v.type].includes(key)) {
+        const owners = SINK_TYPES.filter((t) => KEYS[t].includes(key)).join(' or ');
+        at.child(key).error(key === 'file' && v.type === 'stdout' ? 'is not used by the stdout sink (queryLog.file names its file)' : `is only used by the ${owners} sink`);
+        ok = false;
       }
-      return ok ? { type: 'stdout' } : undefined;
     }
-    return { type: 'sqlite', file: v.file ?? null, maxSize: v.maxSize ?? sizeDefault };
+    if (v.type === 'postgres' && v.url === undefined) {
+      at.error('a postgres sink needs url');
+      ok = false;
+    }
+    if (!ok) return undefined;
+    switch (v.type) {
+      case 'stdout': return { type: 'stdout' };
+      case 'sqlite': return { type: 'sqlite', file: v.file ?? null, maxSize: v.maxSize ?? sizeDefault };
+      case 'postgres': return {
+        type: 'postgres', url: v.url!, passwordFile: v.passwordFile ?? null, table: v.table ?? DS.table,
+        batchRows: v.batchRows ?? DS.batchRows, flushInterval: v.flushInterval ?? parseDuration(DS.flushInterval)!,
+      };
+    }
   },
 );
-
-const sizeDefault = parseSize(D['sinks[]'].maxSize)!;
 
 /** Parses `queryLog`. */
 export const parseQueryLog = object(

@@ -6,6 +6,8 @@ import type { Batch } from '../record.js';
 export interface SinkHost {
   /** The batch of the last write() is finished: `written` rows stored, `lost` rows could not be. */
   done(written: number, lost: number): void;
+  /** Rows a sink that buffers (accepts a batch, writes later) has now stored or lost. */
+  report(written: number, lost: number): void;
   /**
    * The sink became able (`up`) or unable to take batches; `error` says why it went down
    * (`code` is a QueryLogErrorCode or the driver's code). Batches wait in the queue meanwhile.

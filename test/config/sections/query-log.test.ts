@@ -30,7 +30,7 @@ t.test('the issue\'s keys: sinks with their settings, retention in seconds', asy
 });
 
 t.test('bad sinks are refused with their position', async (t) => {
-  t.same(errors('queryLog:\n  sinks:\n    - { type: kafka }'), ['h.yaml:3:15: queryLog.sinks[0].type: expected one of sqlite, stdout']);
+  t.same(errors('queryLog:\n  sinks:\n    - { type: kafka }'), ['h.yaml:3:15: queryLog.sinks[0].type: expected one of sqlite, postgres, stdout']);
   t.same(errors('queryLog:\n  sinks:\n    - { type: stdout, maxSize: 1GiB }'), ['h.yaml:3:32: queryLog.sinks[0].maxSize: is only used by the sqlite sink']);
   t.match(errors('queryLog:\n  sinks:\n    - { type: sqlite }\n    - { type: sqlite }')[0], /queryLog\.sinks\[1\]\.type: duplicate sink type/);
   t.match(errors('queryLog: { sinks: [ { type: sqlite, maxSize: 1KiB } ] }')[0], /maxSize: expected 1MiB\.\./);
