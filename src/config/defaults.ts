@@ -76,6 +76,7 @@ export const DEFAULTS = deepFreeze({
     retention: '7d',
     queueSize: 100_000,
     sinks: [{ type: 'sqlite' }],
+    liveStats: true,
     'sinks[]': { maxSize: '1GiB', table: 'horizond_queries', batchRows: 5000, flushInterval: '1s' },
   },
 });

@@ -283,6 +283,8 @@ export interface QueryLogConfig {
   readonly queueSize: number;
   /** Where records go (any combination, each type once). */
   readonly sinks: readonly QueryLogSinkConfig[];
+  /** Keep per-minute counts and top names/clients/blocked in memory (src/querylog/live-stats.ts). */
+  readonly liveStats: boolean;
 }
 
 export interface Config {

@@ -2,6 +2,8 @@ import type { DestinationStream, Logger } from 'pino';
 import type { QueryLogConfig, QueryLogSinkConfig } from '../config/types.js';
 import type { MetricsSink, MetricsSource } from '../observability/metrics.js';
 import { createLogger } from '../observability/log.js';
+import { join } from 'node:path';
+import { LiveStats } from './live-stats.js';
 import { SinkQueue } from './queue.js';
 import { BatchWriter, type Batch, type RecordSource } from './record.js';
 import type { QueryLogSink, SinkEnv, SinkHost } from './sinks/sink.js';
@@ -103,6 +105,8 @@ export class QueryLogOutput {
   readonly #timeOrigin: number;
   #timer: NodeJS.Timeout | null = null;
   #closing: Promise<void> | null = null;
+  #live: LiveStats | null = null;
+  #liveFile: string | null = null;
   /** Records taken on the answer path. */
   recorded = 0;
 
@@ -119,7 +123,12 @@ export class QueryLogOutput {
    */
   forConfig(cfg: QueryLogConfig, viewNames: readonly string[], viewStageInChain: boolean, dataDir = '.'): QueryLog | null {
     this.#configure(cfg.enabled && this.#closing === null ? cfg : null, dataDir);
-    if (!cfg.enabled || this.#slots.size === 0) return null;
+    if (cfg.enabled && cfg.liveStats && this.#live === null && this.#closing === null) {
+      this.#liveFile = join(dataDir, 'querylog-live.json');
+      this.#live = LiveStats.load(this.#liveFile);
+      this.#startTimer();
+    }
+    if (!cfg.enabled || (this.#slots.size === 0 && !(cfg.liveStats && this.#live !== null))) return null;
     return new QueryLog(this, cfg, viewNames, viewStageInChain, this.#opts.random ?? Math.random);
   }
 
@@ -135,6 +144,7 @@ export class QueryLogOutput {
   flush(): void {
     const batch = this.#writer.seal();
     if (batch === null) return;
+    this.#live?.addBatch(batch.buf);
     for (const slot of this.#slots.values()) {
       slot.queue.push(batch);
       this.pump(slot);
@@ -202,10 +212,18 @@ export class QueryLogOutput {
       counters.up = slot.sink.up ? 1 : 0;
       this.#slots.set(key, slot);
     }
-    if (this.#slots.size > 0 && this.#timer === null) {
-      this.#timer = setInterval(() => this.flush(), this.#opts.flushMs ?? 200);
-      this.#timer.unref();
-    }
+    if (this.#slots.size > 0) this.#startTimer();
+  }
+
+  #startTimer(): void {
+    if (this.#timer !== null) return;
+    this.#timer = setInterval(() => this.flush(), this.#opts.flushMs ?? 200);
+    this.#timer.unref();
+  }
+
+  /** The live statistics (null when `queryLog.liveStats` is off): for the console. */
+  get liveStats(): LiveStats | null {
+    return this.#live;
   }
 
   #create(s: QueryLogSinkConfig, env: SinkEnv): QueryLogSink {
@@ -225,6 +243,13 @@ export class QueryLogOutput {
       const slots = [...this.#slots.values(), ...this.#retired];
       this.#slots.clear();
       await Promise.all(slots.map((slot) => this.#drainAndClose(slot)));
+      if (this.#live !== null && this.#liveFile !== null) {
+        try {
+          this.#live.save(this.#liveFile);
+        } catch (err) {
+          this.#log.warn({ file: this.#liveFile, err: (err as Error).message }, 'query log: could not save the live statistics');
+        }
+      }
     })();
     return this.#closing;
   }

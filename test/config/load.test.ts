@@ -50,7 +50,7 @@ t.test('an empty file is the documented defaults', async (t) => {
     t.same(c.metrics, { enabled: true, listen: { family: 4, address: '127.0.0.1', port: 9153 } });
     t.same(c.queryLog, {
       enabled: true, sampleRate: 1, views: [], file: null, retention: 7 * 86_400, queueSize: 100_000,
-      sinks: [{ type: 'sqlite', file: null, maxSize: 1024 ** 3 }],
+      sinks: [{ type: 'sqlite', file: null, maxSize: 1024 ** 3 }], liveStats: true,
     });
   }
 });

@@ -69,6 +69,7 @@ export const parseQueryLog = object(
     file: optional(path),
     retention: withDefault(duration({ min: 60, max: 10 * 365 * 86400 }), D.retention),
     queueSize: withDefault(int(1000, 10_000_000), D.queueSize),
+    liveStats: withDefault(bool, D.liveStats),
     sinks: withDefault(list(sink, { unique: { key: (s) => s.type, what: 'sink type', at: 'type' } }), D.sinks),
   },
   (v): QueryLogConfig => ({ ...v, file: v.file ?? null }),

@@ -24,7 +24,7 @@ t.test('the issue\'s keys: sinks with their settings, retention in seconds', asy
   ].join('\n'), 'h.yaml', '/etc/horizond');
   t.same(c.queryLog, {
     enabled: true, sampleRate: 1, views: [], file: null, retention: 3 * 86_400, queueSize: 5000,
-    sinks: [{ type: 'sqlite', file: '/etc/horizond/logs/q.sqlite', maxSize: 256 * 1024 * 1024 }, { type: 'stdout' }],
+    sinks: [{ type: 'sqlite', file: '/etc/horizond/logs/q.sqlite', maxSize: 256 * 1024 * 1024 }, { type: 'stdout' }], liveStats: true,
   });
   t.same(parseConfig('queryLog: { sinks: [] }', 'h.yaml', '/').queryLog.sinks, [], 'no sinks is allowed');
 });

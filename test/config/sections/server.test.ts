@@ -38,7 +38,7 @@ t.test('server, log, metrics and queryLog values', async (t) => {
   t.same(c.metrics, { enabled: false, listen: { family: 6, address: '::1', port: 0 } });
   t.same(c.queryLog, {
       enabled: true, sampleRate: 0.01, views: [], file: join('/srv/dns', 'logs', 'q.log'), retention: 604_800, queueSize: 100_000,
-      sinks: [{ type: 'sqlite', file: null, maxSize: 1024 ** 3 }],
+      sinks: [{ type: 'sqlite', file: null, maxSize: 1024 ** 3 }], liveStats: true,
     });
 });
 
