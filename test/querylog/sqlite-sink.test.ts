@@ -11,7 +11,7 @@ import { until } from '../helpers/transport.js';
 
 const noSink: ReplySink = { reply() {}, dropped() {} };
 const cfg = (sink: Partial<QueryLogSinkConfig> & { file: string }, over: Partial<QueryLogConfig> = {}): QueryLogConfig => ({
-  enabled: true, sampleRate: 1, views: [], file: null, retention: 7 * 86400, queueSize: 100_000,
+  enabled: true, sampleRate: 1, views: [], file: null, retention: 7 * 86400, queueSize: 100_000, liveStats: false,
   sinks: [{ type: 'sqlite', maxSize: 1024 ** 3, ...sink } as QueryLogSinkConfig], ...over,
 });
 

@@ -22,7 +22,7 @@ function sink(): { stream: Writable; records: Record<string, unknown>[] } {
 }
 
 const cfg = (over: Partial<QueryLogConfig> = {}): QueryLogConfig => ({
-  enabled: true, sampleRate: 1, views: [], file: null, retention: 7 * 86400, queueSize: 100_000, sinks: [{ type: 'stdout' }], ...over,
+  enabled: true, sampleRate: 1, views: [], file: null, retention: 7 * 86400, queueSize: 100_000, sinks: [{ type: 'stdout' }], liveStats: false, ...over,
 });
 const noSink: ReplySink = { reply() {}, dropped() {} };
 
