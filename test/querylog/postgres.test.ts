@@ -1,12 +1,12 @@
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSocket } from 'node:dgram';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import dnsPacket from 'dns-packet';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
-import { MAIN, startDaemon, exampleConfig, type Daemon } from '../helpers/daemon.js';
+import { MAIN, ROOT, startDaemon, exampleConfig, type Daemon } from '../helpers/daemon.js';
 import { dig } from '../helpers/dig.js';
 
 /**
@@ -110,6 +110,17 @@ t.test('postgres: COPY, killed under load, back again, searched by the CLI', asy
   t.ok(page.next, 'more pages');
   const top = await run(process.execPath, [MAIN, 'log', 'top', '--config', cfg, '--since', '1h'], { timeout: 30_000 });
   t.match(top.stdout, /Top clients\n\s+127\.0\.0\.1/);
+
+  // The Grafana dashboard's queries run on this table (with Grafana's macros expanded).
+  const dash = JSON.parse(readFileSync(join(ROOT, 'deploy', 'grafana', 'querylog.json'), 'utf8')) as { panels: { title: string; targets: { rawSql: string }[] }[] };
+  for (const p of dash.panels) {
+    const sql = p.targets[0]!.rawSql
+      .replaceAll('$__timeGroupAlias(ts, $__interval)', "date_trunc('minute', ts) AS time")
+      .replaceAll('$__timeFilter(ts)', "ts BETWEEN now() - interval '1 hour' AND now() + interval '1 minute'")
+      .replaceAll('${server:regex}', '.*');
+    const res = await pg.query(sql);
+    t.ok(res.rows.length > 0 || /locked|Upstream/.test(p.title), `dashboard panel "${p.title}" runs (${res.rows.length} rows)`);
+  }
 });
 
 t.test('postgres: a wrong password and a newer schema are clear messages; DNS answers', async (t) => {
