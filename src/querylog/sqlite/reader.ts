@@ -67,7 +67,14 @@ export class SqliteReader implements QueryLogReader {
       w.params.push(c.ts, c.ts, Number(c.id));
     }
     const index = this.#chooseIndex(f);
-    const sql = `SELECT * FROM queries INDEXED BY ${index} ${whereSql(w.sql)} ORDER BY ts DESC, id DESC LIMIT ?`;
+    // When every condition is on the chosen index's columns (and time), find the page's ids in
+    // the index alone and read only those rows: a suffix or prefix matching thousands of rows
+    // then costs an index range and a sort of ids, not thousands of table lookups.
+    const indexOnly = f.qtype === null && f.rcode === null && f.source === null && f.view === null && !f.blocked
+      && ((index === 'queries_rname' && f.client === null && f.name?.match !== 'substring') || (index === 'queries_client' && f.name === null));
+    const sql = indexOnly
+      ? `SELECT * FROM queries WHERE id IN (SELECT id FROM queries INDEXED BY ${index} ${whereSql(w.sql)} ORDER BY ts DESC, id DESC LIMIT ?) ORDER BY ts DESC, id DESC`
+      : `SELECT * FROM queries INDEXED BY ${index} ${whereSql(w.sql)} ORDER BY ts DESC, id DESC LIMIT ?`;
     const rows = this.#db.prepare(sql).all(...w.params, limit + 1) as Row[];
     const more = rows.length > limit;
     if (more) rows.length = limit;

@@ -71,8 +71,23 @@ export function recordParams(r: QueryRecord): unknown[] {
   ];
 }
 
+/** Recently seen values (clients and names repeat): cleared whole when full, so bounded. */
+const reversed = new Map<string, string>();
+const clients = new Map<string, Buffer>();
+const CACHE_MAX = 20_000;
+
 /** `www.Example.com.` → `com.example.www.` (lower-case, labels reversed, trailing dot). */
 export function reverseName(name: string): string {
+  let r = reversed.get(name);
+  if (r === undefined) {
+    r = reverseUncached(name);
+    if (reversed.size >= CACHE_MAX) reversed.clear();
+    reversed.set(name, r);
+  }
+  return r;
+}
+
+function reverseUncached(name: string): string {
   const n = name.toLowerCase();
   if (n === '.' || n === '') return '.';
   const body = n.endsWith('.') ? n.slice(0, -1) : n;
@@ -81,9 +96,21 @@ export function reverseName(name: string): string {
 
 /** 16 bytes of an address (IPv4 as ::ffff:a.b.c.d); zeros when it cannot be read. */
 export function clientBytes(address: string): Buffer {
-  const out = Buffer.alloc(16);
-  const a = parseAddress(address);
-  if (a !== null) out.set(a, 0);
+  let out = clients.get(address);
+  if (out === undefined) {
+    out = Buffer.alloc(16);
+    const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+    if (v4 !== null && v4.slice(1).every((o) => Number(o) < 256)) {
+      out[10] = 0xff;
+      out[11] = 0xff;
+      for (let i = 0; i < 4; i++) out[12 + i] = Number(v4[i + 1]);
+    } else {
+      const a = parseAddress(address);
+      if (a !== null) out.set(a, 0);
+    }
+    if (clients.size >= CACHE_MAX) clients.clear();
+    clients.set(address, out);
+  }
   return out;
 }
 
