@@ -55,12 +55,14 @@ export class QueryContext {
   edeText = '';
   /** Per-feature slots: the split-horizon view, the verified TSIG state. Typed by their owners. */
   view: unknown = null;
+  /** SCOPE PREFIX-LENGTH echoed in the answer's Client Subnet option (RFC 7871 §7.2.1); set by the view choice. */
+  ecsScope = 0;
   tsig: unknown = null;
   /** Display name of the upstream that answered (forwarded answers), for the query log. */
   upstream: string | null = null;
   /** Split-horizon translation rewrote an address in the answer (query log). */
   translated = false;
-  /** The blocking group whose list matched (AnswerSource.Blocklist), for the query log. */
+  /** The blocking group that blocked this query (source Blocklist), else null (query log). */
   blockedBy: string | null = null;
   /** Monotonic start time in ms (performance.now()). */
   start = 0;
@@ -81,6 +83,7 @@ export class QueryContext {
     this.ede = -1;
     this.edeText = '';
     this.view = null;
+    this.ecsScope = 0;
     this.tsig = null;
     this.upstream = null;
     this.translated = false;
@@ -100,6 +103,7 @@ export class QueryContext {
     c.ede = this.ede;
     c.edeText = this.edeText;
     c.view = this.view;
+    c.ecsScope = this.ecsScope;
     c.tsig = this.tsig;
     c.upstream = this.upstream;
     c.translated = this.translated;
