@@ -70,3 +70,24 @@ t.test('a config without a searchable sink: the CLI says so', async (t) => {
   t.equal(r.code, 1);
   t.match(r.stderr, /no searchable sink/);
 });
+
+t.test('a name blocked by a list is logged with source blocklist and its group', async (t) => {
+  const d = await startDaemon({
+    config: exampleConfig('blocking:\n  lists:\n    ads: [ads.txt]\n  answer: nxdomain\n'),
+    copyZones: true,
+    files: { 'ads.txt': 'tracker.example\n' },
+  });
+  t.teardown(() => d.stop());
+  t.equal((await dig('127.0.0.1', d.port, 'pixel.tracker.example', 'A')).status, 'NXDOMAIN');
+  const cfg = join(d.dir, 'horizond.yaml');
+  let found: Record<string, unknown>[] = [];
+  const started = Date.now();
+  while (found.length === 0 && Date.now() - started < 20_000) {
+    const r = await horizond(['log', 'search', '--config', cfg, '--blocked', '--json'], d.dir);
+    if (r.code === 0) found = JSON.parse(r.stdout).records;
+    if (found.length === 0) await new Promise((res) => setTimeout(res, 200));
+  }
+  t.match(found, [{ qname: 'pixel.tracker.example.', source: 'blocklist', blockedBy: 'ads', rcode: 3 }]);
+  const top = await horizond(['log', 'top', '--config', cfg], d.dir);
+  t.match(top.stdout, /Top blocked\n\s+pixel\.tracker\.example\.\s+1/);
+});
