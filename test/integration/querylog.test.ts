@@ -73,7 +73,7 @@ t.test('a config without a searchable sink: the CLI says so', async (t) => {
 
 t.test('a name blocked by a list is logged with source blocklist and its group', async (t) => {
   const d = await startDaemon({
-    config: exampleConfig('blocking:\n  lists:\n    ads: [ads.txt]\n  answer: nxdomain\n'),
+    config: exampleConfig('forward: { upstreams: [ { address: 127.0.0.1, port: 9, protocol: udp } ] }\nblocking:\n  lists:\n    ads: [ads.txt]\n  answer: nxdomain\n'),
     copyZones: true,
     files: { 'ads.txt': 'tracker.example\n' },
   });
