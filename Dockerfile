@@ -6,7 +6,8 @@ FROM node:20-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential python3 \
  && rm -rf /var/lib/apt/lists/*
-ENV npm_config_nodedir=/usr/local
+# better-sqlite3 (the query log) compiles from source too: never a prebuilt-binary download.
+ENV npm_config_nodedir=/usr/local npm_config_build_from_source=true
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY packages ./packages

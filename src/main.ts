@@ -11,6 +11,8 @@ import type { Config, ZoneConfig } from './config/types.js';
 import { formatIssue } from './zone/errors.js';
 import { rrToText } from './wire/presentation.js';
 import { dumpZone } from './zone/dump.js';
+import { LOG_USAGE, LogUsageError, parseLogArgs, runLog, type LogArgs } from './querylog/cli.js';
+import { QueryLogError } from './querylog/errors.js';
 import { ERRORS, HzError } from './errors/index.js';
 import { checkJournal, repairJournal } from './update/journal-cli.js';
 import { DataDirLock } from './util/data-dir-lock.js';
@@ -19,6 +21,7 @@ const USAGE = `usage:
   horizond [--config FILE]                 serve (default config: config/horizond.yaml)
   horizond check [--config FILE]           validate config and zones, exit non-zero on error
   horizond zone dump NAME [--config FILE]  print a zone as served, in RFC 1035 format
+${LOG_USAGE}
   horizond journal check ZONE [--config FILE]   show a zone's journal and IXFR history, and any damage
   horizond journal repair ZONE [--config FILE]  cut damaged files at their last good record (server
                                                 stopped; copies kept as <file>.corrupt-<time>)
@@ -29,7 +32,7 @@ function version(): string {
   return pkg.version;
 }
 
-interface Args { command: 'serve' | 'check' | 'dump' | 'journal-check' | 'journal-repair' | 'version' | 'help'; config: string; zone?: string }
+interface Args { command: 'serve' | 'check' | 'dump' | 'journal-check' | 'journal-repair' | 'log' | 'version' | 'help'; config: string; zone?: string; log?: LogArgs }
 
 function parseArgs(argv: string[]): Args {
   const out: Args = { command: 'serve', config: 'config/horizond.yaml' };
@@ -48,6 +51,15 @@ function parseArgs(argv: string[]): Args {
   if (rest[0] === 'check' && rest.length === 1) out.command = 'check';
   else if (rest[0] === 'zone' && rest[1] === 'dump' && rest.length === 3) { out.command = 'dump'; out.zone = rest[2]!; }
   else if (rest[0] === 'journal' && (rest[1] === 'check' || rest[1] === 'repair') && rest.length === 3) { out.command = `journal-${rest[1]}`; out.zone = rest[2]!; }
+  else if (rest[0] === 'log' && out.command !== 'help') {
+    try {
+      out.log = parseLogArgs(rest.slice(1));
+    } catch (err) {
+      if (err instanceof LogUsageError) throw new UsageError(err.message);
+      throw err;
+    }
+    out.command = 'log';
+  }
   else if (rest.length > 0) throw new UsageError(`unknown arguments: ${rest.join(' ')}`);
   return out;
 }
@@ -145,6 +157,10 @@ async function main(): Promise<void> {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (err) {
+    if (err instanceof QueryLogError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
@@ -157,10 +173,11 @@ async function main(): Promise<void> {
       case 'journal-check': process.exitCode = await journal(args.config, args.zone!, false); return;
       case 'journal-repair': process.exitCode = await journal(args.config, args.zone!, true); return;
       case 'serve': await serve(args.config); return;
+      case 'log': process.exitCode = await runLog(args.log!, await loadConfig(args.config), (t) => process.stdout.write(t)); return;
     }
   } catch (err) {
     // Errors meant for the operator (src/errors, docs/errors.md) are printed without a stack.
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof QueryLogError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(1);
     }

@@ -1,6 +1,6 @@
 import type { Config, ZoneConfig } from './config/types.js';
 import type { Logger } from './observability/log.js';
-import type { QueryLogOutput } from './observability/query-log.js';
+import type { QueryLogOutput } from './querylog/output.js';
 import type { QueryStats } from './observability/query-stats.js';
 import { buildPipeline, type BuiltPipeline } from './pipeline/build.js';
 import type { Relay } from './pipeline/stages/relay.js';

@@ -4,7 +4,7 @@ import { createLogger, type Logger } from './observability/log.js';
 import { Readiness } from './observability/health.js';
 import { OpsHttpServer } from './observability/http.js';
 import { Metrics } from './observability/metrics.js';
-import { QueryLogOutput } from './observability/query-log.js';
+import { QueryLogOutput } from './querylog/output.js';
 import { QueryStats } from './observability/query-stats.js';
 import { ReloadStats } from './observability/reloads.js';
 import { queryStatsSource } from './observability/sources/query.js';
@@ -124,6 +124,7 @@ export class Server {
     this.metrics.add(xfrSource(replication.counters, () => replication.statuses(), () => replication.damagedHistories()));
     this.metrics.add(blockingSource(blocking));
     this.metrics.add(consoleSource(() => this.#console?.counters ?? null));
+    this.metrics.add(queryLog.metricsSource());
     this.readiness.loaded();
   }
 
@@ -134,7 +135,7 @@ export class Server {
     const logger = opts.logFields ? base.child(opts.logFields) : base;
     const query = opts.role === 'query';
     const stats = new QueryStats();
-    const queryLog = new QueryLogOutput();
+    const queryLog = new QueryLogOutput({ log: logger });
     // The owner of the data directory holds the lock; query workers only read it.
     const lock = query ? null : await DataDirLock.acquire(config.server.dataDir);
     const updates = new UpdateManager({
@@ -155,6 +156,7 @@ export class Server {
       return server;
     } catch (err) {
       await blocking.close();
+      await queryLog.close();
       await replication.close();
       await updates.close();
       await lock?.release();

@@ -281,6 +281,35 @@ export interface MetricsConfig {
   readonly listen: SocketAddress;
 }
 
+/** One query-log sink (`queryLog.sinks[]`). */
+export type QueryLogSinkConfig = QueryLogSqliteConfig | QueryLogPostgresConfig | QueryLogStdoutConfig;
+
+export interface QueryLogSqliteConfig {
+  readonly type: 'sqlite';
+  /** Absolute database file; null: `<server.dataDir>/querylog.sqlite`. */
+  readonly file: string | null;
+  /** Size the file is kept under (oldest rows deleted first), bytes. */
+  readonly maxSize: number;
+}
+
+export interface QueryLogPostgresConfig {
+  readonly type: 'postgres';
+  /** postgres://user@host:port/database (a password in it is allowed but passwordFile is better). */
+  readonly url: string;
+  /** Absolute file holding the password (read at each connection); null: none or in the url. */
+  readonly passwordFile: string | null;
+  /** Table name (partitions are `<table>_pYYYYMMDD`). */
+  readonly table: string;
+  /** Rows per COPY at most before it is sent early. */
+  readonly batchRows: number;
+  /** Longest wait before buffered rows are sent, seconds. */
+  readonly flushInterval: Seconds;
+}
+
+export interface QueryLogStdoutConfig {
+  readonly type: 'stdout';
+}
+
 /** A console/API token (`console.tokens[]`); the secret is the token text. */
 export interface ConsoleTokenConfig {
   readonly name: string;
@@ -304,8 +333,16 @@ export interface QueryLogConfig {
   readonly sampleRate: number;
   /** View names to log; empty logs every view. */
   readonly views: readonly string[];
-  /** Absolute file to append to; null writes to standard output. */
+  /** Absolute file the stdout sink appends to; null writes to standard output. */
   readonly file: string | null;
+  /** Rows older than this are deleted, seconds. */
+  readonly retention: Seconds;
+  /** Rows each sink may hold waiting to be written; past it the oldest are dropped. */
+  readonly queueSize: number;
+  /** Where records go (any combination, each type once). */
+  readonly sinks: readonly QueryLogSinkConfig[];
+  /** Keep per-minute counts and top names/clients/blocked in memory (src/querylog/live-stats.ts). */
+  readonly liveStats: boolean;
 }
 
 export interface Config {

@@ -1,6 +1,7 @@
 import { TIME_BUCKETS } from './histogram.js';
 import type { Aggregate, MetricDef, MetricType } from './metrics.js';
 import { XFR_METRICS } from '../xfr/metrics.js';
+import { QUERYLOG_METRICS } from '../querylog/metrics.js';
 import { BLOCKING_METRICS } from '../blocking/metrics.js';
 import { CONSOLE_METRICS } from '../console/metrics.js';
 
@@ -134,4 +135,7 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
 
   // Console and HTTP API (console/metrics.ts).
   ...CONSOLE_METRICS,
+
+  // The query log (querylog/metrics.ts).
+  ...QUERYLOG_METRICS,
 ]);

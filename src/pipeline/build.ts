@@ -1,6 +1,6 @@
 import type { Config, UpstreamConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
-import type { QueryLogOutput } from '../observability/query-log.js';
+import type { QueryLogOutput } from '../querylog/output.js';
 import { ViewSlotMap, type QueryStats } from '../observability/query-stats.js';
 import { Resolver, type ResolverOptions } from '../resolver/resolver.js';
 import type { UpstreamSpec } from '../resolver/upstream/index.js';
@@ -111,7 +111,7 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
     stats,
     post,
     views: new ViewSlotMap(stats, viewNames, !views.trivial),
-    queryLog: deps.queryLog?.forConfig(config.queryLog, viewNames, !views.trivial) ?? null,
+    queryLog: deps.queryLog?.forConfig(config.queryLog, viewNames, !views.trivial, config.server.dataDir) ?? null,
     signer: new TsigSigner(),
   });
   const rebinding = RebindingFilter.create(config.rebinding, views.zoneNames());

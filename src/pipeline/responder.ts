@@ -2,7 +2,7 @@ import { EdnsOption, HEADER_SIZE, RCode, RRType } from '../wire/constants.js';
 import { decodeMessage, encodeMessage } from '../wire/message.js';
 import type { Message } from '../wire/types.js';
 import { AnswerSource, type QueryContext } from './context.js';
-import type { QueryLog } from '../observability/query-log.js';
+import type { QueryLog } from '../querylog/output.js';
 import type { QueryStats, ViewSlotMap } from '../observability/query-stats.js';
 
 /**
@@ -79,9 +79,10 @@ export class Responder {
     if (ctx.q.hasEdns) wire = this.#appendOpt(ctx, wire);
     if (this.#signer !== null && ctx.tsig) wire = this.#signer.sign(ctx, wire);
     const rcode = (wire[3]! & 0xf) | (ctx.extRcode & 0xff0);
-    const seconds = (this.#now() - ctx.start) / 1000;
+    const now = this.#now();
+    const seconds = (now - ctx.start) / 1000;
     this.#stats.count(ctx.source, rcode, ctx.q.qtype, seconds, this.#views === null ? -1 : this.#views.of(ctx.view));
-    if (this.#queryLog !== null) this.#queryLog.log(ctx, rcode, seconds);
+    if (this.#queryLog !== null) this.#queryLog.log(ctx, wire, rcode, now, seconds);
     ctx.sink!.reply(ctx, wire);
   }
 

@@ -26,7 +26,7 @@ t.test('an empty file is the documented defaults', async (t) => {
       { family: 4, address: '127.0.0.1', port: 5353, protocols: ['udp', 'tcp'] },
       { family: 6, address: '::1', port: 5353, protocols: ['udp', 'tcp'] },
     ]);
-    t.same(c.server.tcp, { idleTimeout: 10, maxConnections: 1000, maxPipelined: 100 });
+    t.same(c.server.tcp, { idleTimeout: 10, minIdleTimeout: 0.2, messageTimeout: 1, maxConnections: 1000, maxConnectionsPerClient: 100, maxPipelined: 100, messagesPerTurn: 16 });
     t.equal(c.server.udpPayloadSize, 1232);
     t.equal(c.server.workers, 1);
     t.equal(c.server.dataDir, '/etc/horizond/data', 'dataDir is relative to the config directory');
@@ -48,7 +48,10 @@ t.test('an empty file is the documented defaults', async (t) => {
     t.same(c.views.list[0]!.match.map((p) => `${p.address}/${p.length}`), ['0.0.0.0/0', '::/0']);
     t.same(c.rebinding.privateDomains, ['lan.', 'home.arpa.', 'in-addr.arpa.', 'ip6.arpa.']);
     t.same(c.metrics, { enabled: true, listen: { family: 4, address: '127.0.0.1', port: 9153 } });
-    t.same(c.queryLog, { enabled: false, sampleRate: 1, views: [], file: null });
+    t.same(c.queryLog, {
+      enabled: true, sampleRate: 1, views: [], file: null, retention: 7 * 86_400, queueSize: 100_000,
+      sinks: [{ type: 'sqlite', file: null, maxSize: 1024 ** 3 }], liveStats: true,
+    });
   }
 });
 

@@ -279,6 +279,38 @@ t.test('the CoreDNS snippet forwards every served zone to the ClusterIP', async 
   for (const z of config.zones) t.ok(zones.some((c) => isSubdomain(z.name, c)), `${z.name} reaches horizond`);
 });
 
+t.test('every replica logs queries to SQLite and to the shared PostgreSQL table, its password from a Secret', async (t) => {
+  for (const podName of podNames) {
+    const { config } = loadPodConfig(t, podName);
+    const types = config.queryLog.sinks.map((s) => s.type);
+    t.same(types, ['sqlite', 'postgres'], `${podName}: sqlite and postgres sinks`);
+    const pgSink = config.queryLog.sinks.find((s) => s.type === 'postgres') as { url: string; passwordFile: string };
+    t.match(pgSink.url, /^postgres:\/\/horizond@[^:/]+:5432\/dns$/, 'no password in the url');
+    const mount = (container.volumeMounts as Obj[]).find((m) => pgSink.passwordFile.startsWith(`${m.mountPath}/`));
+    t.ok(mount, `${podName}: the password file is in a mounted volume`);
+    const volume = (pod.spec.volumes as Obj[]).find((v) => v.name === mount?.name);
+    t.ok(volume?.secret, 'that volume is a Secret');
+    if (mount === undefined || volume === undefined) continue;
+    const secret = one('Secret', volume.secret.secretName);
+    t.type(secret.stringData[pgSink.passwordFile.slice(mount.mountPath.length + 1)], 'string', 'the Secret holds the key the file is named after');
+  }
+});
+
+t.test('the query-log dashboard reads the PostgreSQL table', async (t) => {
+  const dash = JSON.parse(readFileSync(join(DEPLOY, 'grafana', 'querylog.json'), 'utf8'));
+  const sql: string[] = [];
+  const walk = (p: Obj): void => {
+    for (const target of p.targets ?? []) sql.push(target.rawSql);
+    for (const child of p.panels ?? []) walk(child);
+  };
+  for (const p of dash.panels) walk(p);
+  t.ok(sql.length >= 6, `${sql.length} queries`);
+  for (const q of sql) t.match(q, /FROM horizond_queries\b/, 'every panel reads the query-log table');
+  for (const title of ['Queries by answer source', 'Top names', 'Top clients', 'Top blocked']) {
+    t.ok(JSON.stringify(dash).includes(title), `a panel "${title}"`);
+  }
+});
+
 t.test('the Grafana dashboard only uses metrics horizond exports', async (t) => {
   const dash = JSON.parse(readFileSync(join(DEPLOY, 'grafana', 'horizond.json'), 'utf8'));
   const metrics = new Metrics();

@@ -43,6 +43,8 @@ export interface DaemonOptions {
   copyZones?: boolean;
   args?: string[];
   env?: Record<string, string>;
+  /** A command the daemon runs under (e.g. `unshare -m sh -c '…; exec "$@"' sh`); node and its arguments follow. */
+  wrap?: string[];
 }
 
 /**
@@ -64,7 +66,9 @@ async function launch(opts: DaemonOptions, dir: string, owned: boolean): Promise
     writeFileSync(join(dir, rel), content);
   }
   if (opts.config !== undefined) writeFileSync(join(dir, 'horizond.yaml'), opts.config.replaceAll('{{dir}}', dir));
-  const proc = spawn(process.execPath, [MAIN, '--config', join(dir, 'horizond.yaml'), ...(opts.args ?? [])], {
+  const argv = [process.execPath, MAIN, '--config', join(dir, 'horizond.yaml'), ...(opts.args ?? [])];
+  const command = [...(opts.wrap ?? []), ...argv];
+  const proc = spawn(command[0]!, command.slice(1), {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },

@@ -90,7 +90,7 @@ views:
       match: [127.0.0.0/8]
       translate: [ { external: 203.0.113.10, internal: 192.168.1.40 } ]
     - name: default
-${METRICS}queryLog: { enabled: true, views: [lan] }
+${METRICS}queryLog: { enabled: true, views: [lan], sinks: [{ type: stdout }] }
 `,
     files: { 'site.example.zone': zone },
   });
@@ -126,7 +126,7 @@ async function fakeUpstream(t: Test): Promise<number> {
 t.test('forwarding: cache and upstream metrics, upstream in the query log', async (t) => {
   const upstream = await fakeUpstream(t);
   const d = await startDaemon({
-    config: config(`${METRICS}queryLog: { enabled: true }
+    config: config(`${METRICS}queryLog: { enabled: true, sinks: [{ type: stdout }] }
 forward:
   upstreams: [ { address: 127.0.0.1, port: ${upstream}, protocol: udp } ]
 `),
@@ -159,7 +159,7 @@ t.test('metrics disabled: no listener', async (t) => {
 
 t.test('the query log writes one JSON line per answer to stdout', async (t) => {
   const d = await startDaemon({
-    config: config(`${METRICS}queryLog: { enabled: true, sampleRate: 1 }\n`),
+    config: config(`${METRICS}queryLog: { enabled: true, sampleRate: 1, sinks: [{ type: stdout }] }\n`),
     copyZones: true,
   });
   t.teardown(() => d.stop());
@@ -175,7 +175,7 @@ t.test('the query log writes one JSON line per answer to stdout', async (t) => {
   await until(() => d.logs.filter((r) => r.kind === 'query').length === 1, 1000, 'exactly one line');
 });
 
-t.test('off by default: no query lines', async (t) => {
+t.test('by default the query log goes to SQLite: no query lines on stdout', async (t) => {
   const d = await startDaemon({ config: config(METRICS), copyZones: true });
   t.teardown(() => d.stop());
   await dig('127.0.0.1', d.port, 'nas.home.lan', 'A');

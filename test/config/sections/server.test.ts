@@ -36,7 +36,10 @@ t.test('server, log, metrics and queryLog values', async (t) => {
   t.equal(c.server.dataDir, '/var/lib/horizond');
   t.equal(c.log.level, 'silent');
   t.same(c.metrics, { enabled: false, listen: { family: 6, address: '::1', port: 0 } });
-  t.same(c.queryLog, { enabled: true, sampleRate: 0.01, views: [], file: join('/srv/dns', 'logs', 'q.log') });
+  t.same(c.queryLog, {
+      enabled: true, sampleRate: 0.01, views: [], file: join('/srv/dns', 'logs', 'q.log'), retention: 604_800, queueSize: 100_000,
+      sinks: [{ type: 'sqlite', file: null, maxSize: 1024 ** 3 }], liveStats: true,
+    });
 });
 
 t.test('server, metrics and queryLog errors', async (t) => {
