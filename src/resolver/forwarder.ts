@@ -10,7 +10,7 @@ import { CacheEntry, EntryKind } from './cache/entry.js';
 import type { ServeStaleSettings } from './cache/options.js';
 import { emptyAnswer, packAnswer, type PackedAnswer, type TtlPolicy } from './cache/pack.js';
 import { patchPacked } from './cache/patch.js';
-import { sendFresh, sendServfail, sendStale } from './cache/serve.js';
+import { sendFresh, sendServfail, sendStale } from '../pipeline/cache-reply.js';
 import type { Clock } from './clock.js';
 import type { DomainMap } from '../wire/domain-map.js';
 import { Flight } from './flight.js';

@@ -1,6 +1,6 @@
 import type { AnswerCache } from '../../resolver/cache/answer-cache.js';
 import { EntryKind } from '../../resolver/cache/entry.js';
-import { sendFresh, sendStale } from '../../resolver/cache/serve.js';
+import { sendFresh, sendStale } from '../cache-reply.js';
 import type { Clock } from '../../resolver/clock.js';
 import type { Forwarder } from '../../resolver/forwarder.js';
 import type { QueryContext } from '../context.js';

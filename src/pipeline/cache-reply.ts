@@ -1,8 +1,8 @@
-import { EdeCode, RCode } from '../../wire/constants.js';
-import { AnswerSource, type QueryContext } from '../../pipeline/context.js';
-import { errorResponse, type Responder } from '../../pipeline/responder.js';
-import { EntryKind, type CacheEntry } from './entry.js';
-import { patchEntry } from './patch.js';
+import { EdeCode, RCode } from '../wire/constants.js';
+import { AnswerSource, type QueryContext } from './context.js';
+import { errorResponse, type Responder } from './responder.js';
+import { EntryKind, type CacheEntry } from '../resolver/cache/entry.js';
+import { patchEntry } from '../resolver/cache/patch.js';
 
 /**
  * Answers a client from a fresh entry: the patched answer with TTLs counted down, or SERVFAIL
