@@ -2,7 +2,7 @@ import type { Config, ZoneConfig } from './config/types.js';
 import type { Logger } from './observability/log.js';
 import type { QueryLogOutput } from './observability/query-log.js';
 import type { QueryStats } from './observability/query-stats.js';
-import { buildPipeline, type BuiltPipeline } from './pipeline/build.js';
+import { buildPipeline, type BuiltPipeline, type PipelineDeps } from './pipeline/build.js';
 import type { Relay } from './pipeline/stages/relay.js';
 import { loadZones, type ZoneLoadFailure } from './zone/catalog.js';
 import { ZoneStore } from './zone/store.js';
@@ -39,6 +39,8 @@ export interface RuntimeEnv {
   replication: ReplicationManager;
   /** Query workers: where UPDATE and NOTIFY go (the owner worker). */
   relay?: Relay | null;
+  /** Forwarding hooks for tests and embedding (clock, upstream groups, budget). */
+  resolver?: PipelineDeps['resolver'];
 }
 
 export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Runtime> {
@@ -66,6 +68,7 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
     config, views, zones, keyring, stats: env.stats, log: env.log,
     updates: env.updates, replication: env.replication, relay: env.relay ?? null,
     previous: env.previous?.pipeline ?? null, queryLog: env.queryLog ?? null,
+    ...(env.resolver ? { resolver: env.resolver } : {}),
   });
   return {
     config,

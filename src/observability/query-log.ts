@@ -25,8 +25,8 @@ export interface QueryLogContext {
   readonly transport: number;
   /** AnswerSource. */
   readonly source: number;
-  /** The query's view (an object with `name`), or null. */
-  readonly view: unknown;
+  /** The query's view (`View` fits), or null. */
+  readonly view: { readonly name: string; readonly index: number } | null;
   /** Display name of the upstream that answered, when the answer was forwarded. */
   readonly upstream?: string | null;
   /** Whether split-horizon translation rewrote an address in the answer. */
@@ -121,7 +121,7 @@ export class QueryLog {
 
   /** Logs one answer if its view is enabled and it is sampled. */
   log(ctx: QueryLogContext, rcode: number, seconds: number): void {
-    const view = ctx.view as { readonly name: string; readonly index: number } | null;
+    const view = ctx.view;
     if (view === null ? !this.#implicitEnabled : this.#enabled[view.index] !== 1) return;
     if (this.#rate < 1 && this.#random() >= this.#rate) return;
     this.#logger.info({

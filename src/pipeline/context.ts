@@ -1,3 +1,4 @@
+import type { View } from '../view/views.js';
 import { QueryView } from '../wire/query-view.js';
 
 /** Where an answer came from: drives metrics labels, the query log and EDE. */
@@ -53,8 +54,11 @@ export class QueryContext {
   /** RFC 8914 Extended DNS Error to attach, or -1. */
   ede = -1;
   edeText = '';
-  /** Per-feature slots: the split-horizon view, the verified TSIG state. Typed by their owners. */
-  view: unknown = null;
+  /** The client's split-horizon view (view stage); null when one view serves everyone. */
+  view: View | null = null;
+  /** Whether this client may recurse here, decided once by the recursion stage (RA, recursion-acl). */
+  recursion = false;
+  /** Per-feature slot: the verified TSIG state. Typed by its owner. */
   tsig: unknown = null;
   /** Display name of the upstream that answered (forwarded answers), for the query log. */
   upstream: string | null = null;
@@ -79,6 +83,7 @@ export class QueryContext {
     this.ede = -1;
     this.edeText = '';
     this.view = null;
+    this.recursion = false;
     this.tsig = null;
     this.upstream = null;
     this.translated = false;
@@ -97,6 +102,7 @@ export class QueryContext {
     c.ede = this.ede;
     c.edeText = this.edeText;
     c.view = this.view;
+    c.recursion = this.recursion;
     c.tsig = this.tsig;
     c.upstream = this.upstream;
     c.translated = this.translated;

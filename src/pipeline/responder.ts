@@ -24,7 +24,6 @@ export interface ResponseSigner {
 export interface ResponderOptions {
   udpPayloadSize: number;
   stats: QueryStats;
-  post?: PostStage[];
   signer?: ResponseSigner | null;
   now?: () => number;
   /** Per-view counting (View.index → QueryStats slot). */
@@ -40,7 +39,7 @@ export interface ResponderOptions {
 export class Responder {
   readonly #udpSize: number;
   readonly #stats: QueryStats;
-  readonly #post: PostStage[] | null;
+  #post: readonly PostStage[] | null = null;
   readonly #signer: ResponseSigner | null;
   readonly #now: () => number;
   readonly #views: ViewSlotMap | null;
@@ -49,11 +48,15 @@ export class Responder {
   constructor(opts: ResponderOptions) {
     this.#udpSize = opts.udpPayloadSize;
     this.#stats = opts.stats;
-    this.#post = opts.post && opts.post.length > 0 ? opts.post : null;
     this.#signer = opts.signer ?? null;
     this.#now = opts.now ?? performance.now.bind(performance);
     this.#views = opts.views ?? null;
     this.#queryLog = opts.queryLog ?? null;
+  }
+
+  /** Installs the post stages, in order (once, by buildPipeline, which declares them). */
+  setPostStages(post: readonly PostStage[]): void {
+    this.#post = post.length > 0 ? post : null;
   }
 
   /** Bytes a producer must leave free below ctx.maxSize (OPT + signature). */

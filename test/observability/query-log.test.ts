@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { View } from '../../src/view/views.js';
 import { Writable } from 'node:stream';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ function sink(): { stream: Writable; records: Record<string, unknown>[] } {
 const cfg = (over: Partial<QueryLogConfig> = {}): QueryLogConfig => ({ enabled: true, sampleRate: 1, views: [], file: null, ...over });
 const noSink: ReplySink = { reply() {}, dropped() {} };
 
-function ctxFor(name: string, type: 'A' | 'AAAA', view: { name: string; index: number } | null, extra: object = {}): QueryContext {
+function ctxFor(name: string, type: 'A' | 'AAAA', view: View | null, extra: object = {}): QueryContext {
   const msg = dnsPacket.encode({ type: 'query', id: 9, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] });
   const ctx = new QueryContext();
   ctx.reset(msg, '192.168.1.10', 53211, 4, TransportKind.Tcp, noSink, null, 0);
@@ -34,8 +35,9 @@ function ctxFor(name: string, type: 'A' | 'AAAA', view: { name: string; index: n
   return Object.assign(ctx, extra);
 }
 
-const LAN = { name: 'lan', index: 0 };
-const GUEST = { name: 'guest', index: 1 };
+// The query log reads a view's name and index only.
+const LAN = { name: 'lan', index: 0 } as View;
+const GUEST = { name: 'guest', index: 1 } as View;
 
 t.test('off by default: no logger at all', async (t) => {
   const out = new QueryLogOutput({ destination: sink().stream });

@@ -6,7 +6,8 @@ import { QueryStats } from '../../../src/observability/query-stats.js';
 import { CacheStage } from '../../../src/pipeline/stages/cache.js';
 import { AnswerCache } from '../../../src/resolver/cache/answer-cache.js';
 import { CacheEntry } from '../../../src/resolver/cache/entry.js';
-import { normalizeCacheSettings } from '../../../src/resolver/cache/options.js';
+import { CacheReplies } from '../../../src/pipeline/cache-reply.js';
+import { configFor } from '../../helpers/config.js';
 import { packAnswer } from '../../../src/resolver/cache/pack.js';
 import { ManualClock } from '../../../src/resolver/clock.js';
 import { DomainMap } from '../../../src/wire/domain-map.js';
@@ -28,9 +29,9 @@ function setup() {
   const out = new Responder({ udpPayloadSize: 1232, stats: new QueryStats() });
   const cache = new AnswerCache({ maxEntries: 100, maxBytes: 1 << 20 });
   const up = new ScriptedUpstream((q) => ({ answers: [a(q.qname, '192.0.2.99', 300)] }));
-  const s = normalizeCacheSettings({ serveStale: { clientTimeout: 0.05 } });
-  const fwd = new Forwarder(cache, { domains: new DomainMap(), fallback: up }, out, clock, { ...s, resolutionTimeout: 1 });
-  const stage = new CacheStage(out, cache, fwd, clock, { prefetch: true, serveStale: true, staleAnswerTtl: 30 });
+  const s = configFor('cache: { serveStale: { clientTimeout: 0.05 } }').cache;
+  const fwd = new Forwarder(cache, { domains: new DomainMap(), fallback: up }, new CacheReplies(out), clock, { ...s, resolutionTimeout: 1 });
+  const stage = new CacheStage(new CacheReplies(out), cache, fwd, clock, s);
   const next = new Next();
   stage.next = next;
   const put = (name: string, ttl: number, staleFor = 3600) => {

@@ -21,9 +21,10 @@ class Next extends Stage {
 function setup(yaml?: string) {
   const { views } = loadTestViews(yaml);
   const sink = new Sink();
-  const out = new Responder({ udpPayloadSize: 1232, stats: new QueryStats(), post: [new LocalChainStage(views)] });
+  const out = new Responder({ udpPayloadSize: 1232, stats: new QueryStats() });
+  out.setPostStages([new LocalChainStage(views)]);
   const next = new Next();
-  const head = chain([new ViewStage(out, views), new AuthoritativeStage(out, viewZoneSource(views), () => true), next]);
+  const head = chain([new ViewStage(out, views), new AuthoritativeStage(out, viewZoneSource(views)), next]);
   const ask = (name: string, type: string, address: string, o: Parameters<typeof query>[2] = {}) => {
     const ctx = context(query(name, type, o), address, sink);
     const before = sink.replies.length;
