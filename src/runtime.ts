@@ -8,7 +8,7 @@ import { loadZones, type ZoneLoadFailure } from './zone/catalog.js';
 import { ZoneStore } from './zone/store.js';
 import { loadViews } from './view/load.js';
 import type { ViewSet } from './view/views.js';
-import { keyringFromConfig } from './pipeline/stages/tsig.js';
+import { keyringFromConfig } from './tsig/signer.js';
 import type { UpdateManager } from './update/manager.js';
 import type { ReplicationManager } from './xfr/manager.js';
 

@@ -27,7 +27,8 @@ import type { ReplicationManager } from '../xfr/manager.js';
 import type { ZoneStore } from '../zone/store.js';
 import { NotifyStage } from './stages/notify.js';
 import { RelayStage, type Relay } from './stages/relay.js';
-import { TsigSigner, TsigStage } from './stages/tsig.js';
+import { TsigStage } from './stages/tsig.js';
+import { TsigSigner } from '../tsig/signer.js';
 import { UpdateForwardStage } from './stages/update-forward.js';
 import { UpdateStage } from './stages/update.js';
 import { XfrStage } from './stages/xfr.js';
@@ -105,7 +106,7 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
     hasSecondary ? new UpdateForwardStage(out, replication, xfrLog) : null,
     // tsig: verify signed messages before anything acts on them; errors answered per RFC 8945.
     // Always there: a signed request with an unknown key still needs its BADKEY answer.
-    new TsigStage(out, deps.keyring, { counters: updates.counters, log: log.child({ component: 'tsig' }) }),
+    new TsigStage(out, deps.keyring, { counters: updates.counters.tsig, log: log.child({ component: 'tsig' }) }),
     // view: which split-horizon view the client is in (every later stage reads ctx.view); left
     // out when one view serves everyone alike.
     views.trivial ? null : new ViewStage(out, views),

@@ -1,3 +1,4 @@
+import type { VerifyResult } from '../tsig/verify.js';
 import type { View } from '../view/views.js';
 import { QueryView } from '../wire/query-view.js';
 
@@ -19,6 +20,26 @@ export interface ReplySink {
   reply(ctx: QueryContext, response: Buffer): void;
   /** The query will get no answer (dropped after going asynchronous, or on shutdown). */
   dropped(ctx: QueryContext): void;
+}
+
+/**
+ * The TCP connection a query came on, as the request path and its transport use it (the TCP
+ * listener's TcpConnection). A multi-message answer (zone transfer) writes its messages here
+ * through the Responder's stream(); the last one is the query's reply.
+ */
+export interface QueryConnection {
+  /** The connection has closed: nothing written now arrives. */
+  readonly closed: boolean;
+  /** Bytes written and not yet sent. */
+  readonly pending: number;
+  /** Writes one framed message without finishing the query. */
+  send(msg: Buffer): void;
+  /** Resolves once the unsent bytes have gone out, or the connection has closed. */
+  drained(): Promise<void>;
+  /** One query of this connection is finished (answered or dropped). */
+  settle(): void;
+  /** Cuts the connection at once (half a zone transfer must not look like a whole one). */
+  destroy(): void;
 }
 
 /** The transports' single entry point into the request path (swapped on reload behind it). */
@@ -43,8 +64,8 @@ export class QueryContext {
   family: 4 | 6 = 4;
   transport: TransportKind = TransportKind.Udp;
   sink: ReplySink | null = null;
-  /** Transport-specific handle (a TCP connection); opaque to stages. */
-  conn: unknown = null;
+  /** The TCP connection the query came on; null over UDP. */
+  conn: QueryConnection | null = null;
   /** Response size limit for this client (UDP: EDNS size or 512; TCP: 65535). */
   maxSize = 512;
   /** Set by whoever answers. */
@@ -58,8 +79,8 @@ export class QueryContext {
   view: View | null = null;
   /** Whether this client may recurse here, decided once by the recursion stage (RA, recursion-acl). */
   recursion = false;
-  /** Per-feature slot: the verified TSIG state. Typed by its owner. */
-  tsig: unknown = null;
+  /** The TSIG state of a signed request (tsig stage), null when it was not signed. */
+  tsig: VerifyResult | null = null;
   /** Display name of the upstream that answered (forwarded answers), for the query log. */
   upstream: string | null = null;
   /** Split-horizon translation rewrote an address in the answer (query log). */
@@ -69,7 +90,7 @@ export class QueryContext {
   /** True once a response was sent or the query dropped; guards against double replies. */
   done = false;
 
-  reset(msg: Buffer, address: string, port: number, family: 4 | 6, transport: TransportKind, sink: ReplySink, conn: unknown, now: number): void {
+  reset(msg: Buffer, address: string, port: number, family: 4 | 6, transport: TransportKind, sink: ReplySink, conn: QueryConnection | null, now: number): void {
     this.msg = msg;
     this.address = address;
     this.port = port;

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { QueryConnection } from '../pipeline/context.js';
 import { HEADER_SIZE } from '../wire/constants.js';
 
 /** Limits a TCP connection enforces (see tcpDefaults in tcp-server.ts). */
@@ -49,7 +50,7 @@ export interface ConnectionHost {
  * boundaries, several queries in flight at once, reading paused at the in-flight cap, answers
  * written as length+message in one write, idle timeout, FIN once the work is done.
  */
-export class TcpConnection {
+export class TcpConnection implements QueryConnection {
   readonly socket: Socket;
   readonly address: string;
   readonly port: number;
@@ -113,6 +114,26 @@ export class TcpConnection {
       this.#host.overflowed(this);
       this.destroy();
     }
+  }
+
+  /** Bytes written and not yet sent (long answers pace themselves on it). */
+  get pending(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Resolves once the unsent bytes have gone out, or the connection has closed. */
+  drained(): Promise<void> {
+    const socket = this.socket;
+    if (this.closed || socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.once('drain', done);
+      socket.once('close', done);
+    });
   }
 
   /** One query of this connection is finished (answered or dropped). */

@@ -15,7 +15,7 @@ import { QueryStats } from '../../src/observability/query-stats.js';
 import { QueryContext, TransportKind, type ReplySink } from '../../src/pipeline/context.js';
 import type { BuiltPipeline, PipelineDeps } from '../../src/pipeline/build.js';
 import { Dispatcher } from '../../src/pipeline/dispatcher.js';
-import { keyringFromConfig } from '../../src/pipeline/stages/tsig.js';
+import { keyringFromConfig } from '../../src/tsig/signer.js';
 import { buildRuntime, type Runtime } from '../../src/runtime.js';
 import { UpdateManager } from '../../src/update/manager.js';
 import { ReplicationManager } from '../../src/xfr/manager.js';
