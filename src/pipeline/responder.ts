@@ -237,4 +237,3 @@ export function errorResponse(ctx: QueryContext, rcode: number): Buffer {
   return out;
 }
 
-export { RCode };

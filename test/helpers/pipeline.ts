@@ -16,6 +16,7 @@ import { QueryContext, TransportKind, type ReplySink } from '../../src/pipeline/
 import type { BuiltPipeline, PipelineDeps } from '../../src/pipeline/build.js';
 import { Dispatcher } from '../../src/pipeline/dispatcher.js';
 import { keyringFromConfig } from '../../src/tsig/signer.js';
+import type { Relay } from '../../src/pipeline/stages/relay.js';
 import { buildRuntime, type Runtime } from '../../src/runtime.js';
 import { UpdateManager } from '../../src/update/manager.js';
 import { ReplicationManager } from '../../src/xfr/manager.js';
@@ -28,6 +29,8 @@ export interface PipelineFromYamlOptions {
   /** The pipeline this one replaces (a reload: the cache is kept). */
   previous?: TestPipeline | null;
   log?: Logger;
+  /** Build it as a query worker's (UPDATE and NOTIFY relayed to the owner through this). */
+  relay?: Relay;
 }
 
 export interface Answer {
@@ -71,7 +74,7 @@ export async function pipelineFromYaml(yaml: string, o: PipelineFromYamlOptions 
   const replication = prev?.replication ?? new ReplicationManager({ keyring: keyringFromConfig(config.keys), log });
   if (prev === null) updates.attach(replication.feed);
   const runtime = await buildRuntime(config, {
-    log, stats, updates, replication, previous: prev?.runtime ?? null,
+    log, stats, updates, replication, previous: prev?.runtime ?? null, relay: o.relay ?? null,
     ...(o.resolver ? { resolver: o.resolver } : {}),
   });
   const dispatcher = new Dispatcher(runtime.pipeline, log);
