@@ -32,6 +32,8 @@ import { TsigSigner } from '../tsig/signer.js';
 import { UpdateForwardStage } from './stages/update-forward.js';
 import { UpdateStage } from './stages/update.js';
 import { XfrStage } from './stages/xfr.js';
+import { Blocking, BlockingCnameCheck, BlockingStage } from './stages/blocking.js';
+import type { BlockingManager } from '../blocking/manager.js';
 
 export interface PipelineDeps {
   config: Config;
@@ -51,6 +53,8 @@ export interface PipelineDeps {
   relay?: Relay | null;
   /** Test and embedding hooks of the forwarding side (clock, upstream groups, budget). */
   resolver?: Pick<ResolverDeps, 'clock' | 'createGroup' | 'resolutionTimeout'>;
+  /** The server's blocklists (null: none configured or not wanted). */
+  blocking?: BlockingManager | null;
 }
 
 export interface BuiltPipeline extends Pipeline {
@@ -74,6 +78,7 @@ export interface BuiltPipeline extends Pipeline {
 export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
   const { config, views, stats, log, replication, updates, zones } = deps;
   const forwarding = forwardingConfigured(config);
+  const blocking = forwarding && deps.blocking && config.blocking ? new Blocking(deps.blocking, config.blocking, views, config.views.list) : null;
   const viewNames = views.views.map((v) => v.name);
   const out = new Responder({
     udpPayloadSize: config.server.udpPayloadSize,
@@ -132,6 +137,10 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
     new AuthoritativeStage(out, viewZoneSource(views)),
     // recursion-acl: from here on only clients allowed to recurse (never an open resolver).
     resolver ? new RecursionAclStage(out) : null,
+    // blocking: blocklists of the client's view, after recursion-acl (a client that may not
+    // recurse is REFUSED, not told what is blocked) and before local-policy and the cache, so a
+    // list change or a pause applies at once and the cache never holds a blocked answer.
+    blocking ? new BlockingStage(out, blocking) : null,
     // local-policy: names answered NXDOMAIN locally; before the cache so a policy change applies
     // at once, and before forward so they never leak upstream.
     resolver && nxdomain.length > 0 ? new LocalPolicyStage(out, compileNxdomain(nxdomain)) : null,
@@ -143,6 +152,9 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
     new RefuseStage(out),
 
     // On the way out, on every answer, in this order:
+    // blocking-cname: CNAME cloaking in forwarded and cached answers (a chain through a blocked
+    // name is blocked), first, on the answer as it came.
+    blocking ? new BlockingCnameCheck(blocking) : null,
     // local-chain: complete CNAME chains into the view's zones (answers from the cache or
     // upstream only; before translate, which must see the final answer).
     resolver && views.views.some((v) => v.zoneMap.size > 0) ? new LocalChainStage(views) : null,

@@ -19,6 +19,7 @@ import { keyringFromConfig } from '../../src/tsig/signer.js';
 import type { Relay } from '../../src/pipeline/stages/relay.js';
 import { buildRuntime, type Runtime } from '../../src/runtime.js';
 import { UpdateManager } from '../../src/update/manager.js';
+import { BlockingManager } from '../../src/blocking/manager.js';
 import { ReplicationManager } from '../../src/xfr/manager.js';
 
 export interface PipelineFromYamlOptions {
@@ -52,6 +53,7 @@ export interface TestPipeline {
   stats: QueryStats;
   updates: UpdateManager;
   replication: ReplicationManager;
+  blocking: BlockingManager;
   /**
    * Runs one message from `address` over UDP (or TCP) through the pipeline, as a listener
    * would; resolves with the answer, or null when the message is dropped.
@@ -72,11 +74,14 @@ export async function pipelineFromYaml(yaml: string, o: PipelineFromYamlOptions 
   const stats = prev?.stats ?? new QueryStats();
   const updates = prev?.updates ?? new UpdateManager({ dataDir: config.server.dataDir, log });
   const replication = prev?.replication ?? new ReplicationManager({ keyring: keyringFromConfig(config.keys), log });
+  // Blocklists rebuilt inline (no worker thread from TypeScript sources), nothing downloaded.
+  const blocking = prev?.blocking ?? new BlockingManager({ dataDir: config.server.dataDir, log, inline: true, offline: true });
   if (prev === null) updates.attach(replication.feed);
   const runtime = await buildRuntime(config, {
-    log, stats, updates, replication, previous: prev?.runtime ?? null, relay: o.relay ?? null,
+    log, stats, updates, replication, blocking, previous: prev?.runtime ?? null, relay: o.relay ?? null,
     ...(o.resolver ? { resolver: o.resolver } : {}),
   });
+  await blocking.settled();
   const dispatcher = new Dispatcher(runtime.pipeline, log);
   let closed: Promise<void> | null = null;
   const handle = (msg: Buffer, address: string, sink: ReplySink, so: SendOptions = {}): void => {
@@ -86,7 +91,7 @@ export async function pipelineFromYaml(yaml: string, o: PipelineFromYamlOptions 
     dispatcher.handle(ctx);
   };
   return {
-    config, runtime, pipeline: runtime.pipeline, dispatcher, stats, updates, replication, handle,
+    config, runtime, pipeline: runtime.pipeline, dispatcher, stats, updates, replication, blocking, handle,
     send(msg, address = '127.0.0.1', so = {}) {
       return new Promise((resolve) => {
         handle(msg, address, { reply: (c, wire) => resolve({ wire, ctx: c }), dropped: () => resolve(null) }, so);
@@ -99,6 +104,7 @@ export async function pipelineFromYaml(yaml: string, o: PipelineFromYamlOptions 
         if (prev === null || prev.updates !== updates) {
           await updates.close();
           await replication.close();
+          await blocking.close();
         }
         if (own !== null) rmSync(own, { recursive: true, force: true });
       })();

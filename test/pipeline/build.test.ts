@@ -1,5 +1,6 @@
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/daemon.js';
 import { pipelineFromYaml } from '../helpers/pipeline.js';
@@ -19,10 +20,13 @@ zones:
 forward:
   upstreams: [{ address: 192.0.2.53 }]
   nxdomain: [wpad.]
+blocking:
+  lists: { ads: [ads.txt] }
 views:
   list:
     - name: lan
       match: [lan]
+      blocking: [ads]
       translate: [{ external: 203.0.113.10, internal: 192.168.1.50 }]
       translateReverse: true
       zones: [{ name: example.net., file: example.net.zone }]
@@ -47,7 +51,11 @@ function readmeChain(): string[] {
 }
 
 t.test('with every feature on, build.ts builds exactly the chain the README shows', async (t) => {
-  const p = await pipelineFromYaml(EVERYTHING, { baseDir: FIXTURES, relay: () => Promise.resolve(null) });
+  const dir = mkdtempSync(join(tmpdir(), 'horizond-build-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const f of ['home.lan.zone', 'example.net.zone']) copyFileSync(join(FIXTURES, f), join(dir, f));
+  writeFileSync(join(dir, 'ads.txt'), 'ads.example.com\n');
+  const p = await pipelineFromYaml(EVERYTHING, { baseDir: dir, relay: () => Promise.resolve(null) });
   t.teardown(() => p.close());
   t.same(p.pipeline.order, readmeChain());
 });
