@@ -72,6 +72,7 @@ export const DEFAULTS = deepFreeze({
     privateNetworks: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula', '0.0.0.0/8', '::ffff:0:0/96'],
   },
   metrics: { enabled: true, listen: '127.0.0.1:9153' },
+  console: { enabled: false, listen: '127.0.0.1:5380', tokens: [], 'tokens[]': { scope: 'read' } },
   queryLog: { enabled: false, sampleRate: 1, views: [] },
   /** `blocking.lists` has no default: without a `blocking` section nothing is blocked. */
   blocking: { allow: [], answer: 'zero', ttl: '5m', refresh: '24h', maxSize: '64MiB', timeout: '60s', maxRedirects: 5 },
