@@ -98,6 +98,11 @@ export class QueryContext {
    * detach() copies it. Set by the transport after reset().
    */
   msgBorrowed = false;
+  /**
+   * The native UDP transport: index of the local address the datagram came to (the reply leaves
+   * from it on a wildcard listener); 0 otherwise. Set by the transport after reset().
+   */
+  localAddress = 0;
 
   reset(msg: Buffer, address: string, port: number, family: 4 | 6, transport: TransportKind, sink: ReplySink, conn: QueryConnection | null, now: number): void {
     this.msg = msg;
@@ -122,6 +127,7 @@ export class QueryContext {
     this.start = now;
     this.done = false;
     this.msgBorrowed = false;
+    this.localAddress = 0;
   }
 
   /** A copy that outlives the synchronous call (the copy re-reads the same packet bytes). */
@@ -129,6 +135,7 @@ export class QueryContext {
     const c = new QueryContext();
     c.reset(this.msgBorrowed ? Buffer.from(this.msg) : this.msg, this.address, this.port, this.family, this.transport, this.sink!, this.conn, this.start);
     c.q.parse(c.msg);
+    c.localAddress = this.localAddress;
     c.maxSize = this.maxSize;
     c.source = this.source;
     c.extRcode = this.extRcode;
