@@ -10,7 +10,7 @@ import { buildRuntime } from '../dist/runtime.js';
 import { createLogger } from '../dist/observability/log.js';
 import { UpdateManager } from '../dist/update/manager.js';
 import { ReplicationManager } from '../dist/xfr/manager.js';
-import { keyringFromConfig } from '../dist/pipeline/stages/tsig.js';
+import { keyringFromConfig } from '../dist/tsig/signer.js';
 import { encodeMessage } from '../dist/wire/message.js';
 import { emptyMessage } from '../dist/wire/types.js';
 import { createSocket } from 'node:dgram';

@@ -1,5 +1,5 @@
 // Dynamic update latency and throughput, fsync included, against the update path in a separate
-// process (test/fixtures/kea/crash-child.ts: accept → tsig → update → authoritative over UDP).
+// process (test/fixtures/kea/crash-child.ts: the daemon's own Server, whole chain, over UDP).
 // Every update is what Kea D2 sends first for a new lease: TSIG hmac-sha256, prerequisite
 // "name not in use", add A + DHCID. A reply means the update is in the fsync'd journal.
 //

@@ -3,12 +3,11 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/index.js';
 import { createLogger } from './observability/log.js';
 import { serve } from './daemon.js';
+import { allZones, checkConfig } from './check.js';
 import { loadZoneFile } from './zone/load.js';
 import { displayPath, loadZones } from './zone/catalog.js';
 import { UpdateManager } from './update/manager.js';
 import { canonicalName, fqdn } from './wire/name.js';
-import type { Config, ZoneConfig } from './config/types.js';
-import { formatIssue } from './zone/errors.js';
 import { rrToText } from './wire/presentation.js';
 import { dumpZone } from './zone/dump.js';
 import { LOG_USAGE, LogUsageError, parseLogArgs, runLog, type LogArgs } from './querylog/cli.js';
@@ -71,32 +70,10 @@ class UsageError extends HzError {
   }
 }
 
-async function check(file: string): Promise<number> {
-  const config = await loadConfig(file);
-  let errors = 0;
-  for (const zc of allZones(config)) {
-    if (zc.type === 'secondary') {
-      process.stdout.write(`zone ${zc.name}: secondary of ${zc.primaries.map((p) => `${p.address}:${p.port}`).join(', ')}\n`);
-      continue;
-    }
-    try {
-      const { zone, warnings } = loadZoneFile(displayPath(zc.file), zc.name, { allowInclude: zc.allowInclude });
-      for (const w of warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
-      process.stdout.write(`zone ${zone.origin} serial ${zone.serial}: ${zone.records().length} records\n`);
-    } catch (err) {
-      errors++;
-      process.stderr.write(`${(err as Error).message}\n`);
-    }
-  }
-  if (errors > 0) return 1;
-  process.stdout.write(`${displayPath(file)}: ok\n`);
-  return 0;
-}
-
-/** Global zones, then the zones only a view serves (each configuration once). */
-function allZones(config: Config): ZoneConfig[] {
-  return [...new Set([...config.zones, ...config.views.list.flatMap((v) => v.zones)])];
-}
+const stdio = {
+  out: (line: string) => process.stdout.write(`${line}\n`),
+  err: (line: string) => process.stderr.write(`${line}\n`),
+};
 
 /**
  * The zone as served: the file's records with the journaled dynamic records on top (the
@@ -168,7 +145,7 @@ async function main(): Promise<void> {
     switch (args.command) {
       case 'version': process.stdout.write(`horizond ${version()}\n`); return;
       case 'help': process.stdout.write(`${USAGE}\n`); return;
-      case 'check': process.exitCode = await check(args.config); return;
+      case 'check': process.exitCode = await checkConfig(args.config, stdio); return;
       case 'dump': process.exitCode = await dump(args.config, args.zone!); return;
       case 'journal-check': process.exitCode = await journal(args.config, args.zone!, false); return;
       case 'journal-repair': process.exitCode = await journal(args.config, args.zone!, true); return;

@@ -2,13 +2,13 @@ import type { Config, ZoneConfig } from './config/types.js';
 import type { Logger } from './observability/log.js';
 import type { QueryLogOutput } from './querylog/output.js';
 import type { QueryStats } from './observability/query-stats.js';
-import { buildPipeline, type BuiltPipeline } from './pipeline/build.js';
+import { buildPipeline, type BuiltPipeline, type PipelineDeps } from './pipeline/build.js';
 import type { Relay } from './pipeline/stages/relay.js';
 import { loadZones, type ZoneLoadFailure } from './zone/catalog.js';
 import { ZoneStore } from './zone/store.js';
 import { loadViews } from './view/load.js';
 import type { ViewSet } from './view/views.js';
-import { keyringFromConfig } from './pipeline/stages/tsig.js';
+import { keyringFromConfig } from './tsig/signer.js';
 import type { UpdateManager } from './update/manager.js';
 import type { ReplicationManager } from './xfr/manager.js';
 import type { BlockingManager } from './blocking/manager.js';
@@ -40,6 +40,8 @@ export interface RuntimeEnv {
   replication: ReplicationManager;
   /** Query workers: where UPDATE and NOTIFY go (the owner worker). */
   relay?: Relay | null;
+  /** Forwarding hooks for tests and embedding (clock, upstream groups, budget). */
+  resolver?: PipelineDeps['resolver'];
   /** Blocklists; lives as long as the Server. */
   blocking?: BlockingManager | null;
 }
@@ -83,6 +85,7 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
     config, views, zones, keyring, stats: env.stats, log: env.log,
     updates: env.updates, replication: env.replication, relay: env.relay ?? null,
     previous: env.previous?.pipeline ?? null, queryLog: env.queryLog ?? null, blocking: env.blocking ?? null,
+    ...(env.resolver ? { resolver: env.resolver } : {}),
   });
   return {
     config,

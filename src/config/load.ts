@@ -48,6 +48,9 @@ const root = object({
   blocking: optional(parseBlocking),
 });
 
+/** The whole config's definition: what the loader validates with, and what tools read (`spec`). */
+export const configDefinition = root;
+
 /** Collects declared network, key and view names before validation (see Declared). */
 function declare(ctx: LoadContext, doc: At): void {
   for (const { key } of doc.child('networks').entries()) if (typeof key === 'string') ctx.declared.networks.add(key);

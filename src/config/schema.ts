@@ -13,58 +13,82 @@ import { formatDuration, formatSize, parseDuration, parseSize } from './units.js
  * Address and name helpers live next door in net.ts and names.ts.
  */
 
-export type Validator<T> = (at: At) => T | undefined;
+export type Validator<T> = ((at: At) => T | undefined) & { readonly spec?: Spec };
+
+/**
+ * What a validator accepts, for whatever reads the definitions instead of running them (the
+ * range test that feeds every numeric key's limits to `check` and the daemon; a JSON Schema).
+ * Durations are in seconds, sizes in bytes. Validators written by hand carry none.
+ */
+export type Spec =
+  | { readonly kind: 'int'; readonly min: number; readonly max: number }
+  | { readonly kind: 'number'; readonly min: number; readonly max: number; readonly exclusiveMin: boolean }
+  | { readonly kind: 'duration'; readonly min: number; readonly max: number; readonly positive: boolean; readonly whole: boolean }
+  | { readonly kind: 'size'; readonly min: number; readonly max: number }
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'string' }
+  | { readonly kind: 'path' }
+  | { readonly kind: 'list'; readonly item: Validator<unknown>; readonly min: number }
+  | { readonly kind: 'dict'; readonly value: Validator<unknown> }
+  | { readonly kind: 'object'; readonly shape: Shape };
+
+/** Attaches the spec to a validator function. */
+export function described<T>(fn: (at: At) => T | undefined, spec: Spec): Validator<T> {
+  return Object.assign(fn, { spec });
+}
 
 /** Applies `fn` to a valid value; `fn` may report and return undefined too. */
 export function transform<T, R>(v: Validator<T>, fn: (value: T, at: At) => R | undefined): Validator<R> {
-  return (at) => {
+  const out = (at: At): R | undefined => {
     const value = v(at);
     return value === undefined ? undefined : fn(value, at);
   };
+  return v.spec ? described(out, v.spec) : out;
 }
 
 export function str(opts: { pattern?: RegExp; what?: string } = {}): Validator<string> {
   const what = opts.what ?? 'a string';
-  return (at) => {
+  return described((at) => {
     const v = at.value;
     if (typeof v !== 'string') return at.expected(what);
     if (v === '' || (opts.pattern && !opts.pattern.test(v))) return at.error(`expected ${what}`);
     return v;
-  };
+  }, { kind: 'string' });
 }
 
 export function int(min: number, max: number): Validator<number> {
-  return (at) => {
+  return described((at) => {
     const v = at.value;
     if (typeof v !== 'number' || !Number.isInteger(v)) return at.expected('an integer');
     return v < min || v > max ? at.error(`expected ${min}..${max}`) : v;
-  };
+  }, { kind: 'int', min, max });
 }
 
 /** A number in (min, max] when `exclusiveMin`, else [min, max]. */
 export function num(min: number, max: number, exclusiveMin = false): Validator<number> {
-  return (at) => {
+  return described((at) => {
     const v = at.value;
     if (typeof v !== 'number' || !Number.isFinite(v)) return at.expected('a number');
     if (v > max || v < min || (exclusiveMin && v === min)) {
       return at.error(exclusiveMin ? `expected more than ${min} and at most ${max}` : `expected ${min}..${max}`);
     }
     return v;
-  };
+  }, { kind: 'number', min, max, exclusiveMin });
 }
 
-export const bool: Validator<boolean> = (at) => {
+export const bool: Validator<boolean> = described((at) => {
   const v = at.value;
   return typeof v === 'boolean' ? v : at.expected('true or false');
-};
+}, { kind: 'bool' });
 
 export function oneOf<T extends string>(values: readonly T[]): Validator<T> {
-  return (at) => {
+  return described((at) => {
     const v = at.value;
     if (typeof v !== 'string') return at.expected(`one of ${values.join(', ')}`);
     if ((values as readonly string[]).includes(v)) return v as T;
     return at.error(`expected one of ${values.join(', ')}${didYouMean(v, values)}`);
-  };
+  }, { kind: 'enum', values });
 }
 
 const DURATION = 'a duration such as 10s, 500ms or 1h30m';
@@ -80,7 +104,10 @@ export interface DurationRange {
 
 /** A duration (see units.ts), normalised to seconds. */
 export function duration(range: DurationRange = {}): Validator<Seconds> {
-  return (at) => {
+  const spec: Spec = {
+    kind: 'duration', min: range.min ?? 0, max: range.max ?? Infinity, positive: range.positive ?? false, whole: range.whole ?? false,
+  };
+  return described((at) => {
     const v = at.value;
     if (typeof v !== 'string' && typeof v !== 'number') return at.expected(DURATION);
     if (typeof v === 'number' ? v < 0 : v.trim().startsWith('-')) {
@@ -97,27 +124,27 @@ export function duration(range: DurationRange = {}): Validator<Seconds> {
       return at.error(`expected ${formatDuration(min)}..${formatDuration(max)}`);
     }
     return s;
-  };
+  }, spec);
 }
 
 /** A size (see units.ts), normalised to bytes. */
 export function size(min: number, max: number): Validator<number> {
-  return (at) => {
+  return described((at) => {
     const v = at.value;
     const what = 'a size such as 64MiB or a number of bytes';
     if (typeof v !== 'string' && typeof v !== 'number') return at.expected(what);
     const bytes = parseSize(v);
     if (bytes === undefined) return at.error(`expected ${what}`);
     return bytes < min || bytes > max ? at.error(`expected ${formatSize(min)}..${formatSize(max)}`) : bytes;
-  };
+  }, { kind: 'size', min, max });
 }
 
 /** An absolute path; relative ones are resolved against the config file's directory. */
-export const path: Validator<string> = (at) => {
+export const path: Validator<string> = described((at) => {
   const v = str({ what: 'a path' })(at);
   if (v === undefined) return undefined;
   return isAbsolute(v) ? resolve(v) : resolve(at.ctx.baseDir, v);
-};
+}, { kind: 'path' });
 
 export interface ListOptions<T> {
   min?: number;
@@ -127,7 +154,7 @@ export interface ListOptions<T> {
 
 /** A sequence; invalid items are reported and left out, the rest are returned. */
 export function list<T>(item: Validator<T>, opts: ListOptions<T> = {}): Validator<T[]> {
-  return (at) => {
+  return described((at) => {
     if (!isSeq(at.node)) return at.expected('a list');
     const items = at.items();
     const min = opts.min ?? 0;
@@ -150,12 +177,12 @@ export function list<T>(item: Validator<T>, opts: ListOptions<T> = {}): Validato
       out.push(value);
     }
     return out;
-  };
+  }, { kind: 'list', item, min: opts.min ?? 0 });
 }
 
 /** A mapping with free-form keys (`networks`); bad entries are reported and left out. */
 export function dict<T>(value: Validator<T>, key: { pattern: RegExp; what: string; reserved?: ReadonlySet<string> }): Validator<Record<string, T>> {
-  return (at) => {
+  return described((at) => {
     if (!isMap(at.node)) return at.expected('a mapping');
     const out: Record<string, T> = {};
     for (const entry of at.entries()) {
@@ -172,7 +199,7 @@ export function dict<T>(value: Validator<T>, key: { pattern: RegExp; what: strin
       if (v !== undefined) out[name] = v;
     }
     return out;
-  };
+  }, { kind: 'dict', value });
 }
 
 /** How an object treats one key. `T` is only carried for type inference. */
@@ -208,7 +235,7 @@ export function object<S extends Shape>(shape: S): Validator<Shaped<S>>;
 export function object<S extends Shape, R>(shape: S, refine: (value: Shaped<S>, at: At) => R | undefined): Validator<R>;
 export function object<S extends Shape, R>(shape: S, refine?: (value: Shaped<S>, at: At) => R | undefined): Validator<R | Shaped<S>> {
   const known = Object.keys(shape);
-  return (at) => {
+  return described((at) => {
     if (!isMap(at.node)) return at.expected('a mapping');
     for (const entry of at.entries()) {
       const name = String(entry.key);
@@ -234,5 +261,5 @@ export function object<S extends Shape, R>(shape: S, refine?: (value: Shaped<S>,
     }
     if (!ok) return undefined;
     return refine ? refine(out as Shaped<S>, at) : (out as Shaped<S>);
-  };
+  }, { kind: 'object', shape });
 }

@@ -56,6 +56,13 @@ export const ERRORS = {
   HZ_ERR_BLOCKING_EMPTY: { operator: true, summary: 'A blocklist had no valid entry (garbage, an error page); the last good copy keeps serving.' },
   HZ_ERR_BLOCKING_UNKNOWN_VIEW: { operator: true, summary: '`blocking test` or a pause named a view that is not configured.' },
   HZ_ERR_BLOCKING_NOT_CONFIGURED: { operator: true, summary: 'A blocking tool was used while blocking is not configured.' },
+  // Query log
+  HZ_ERR_QUERYLOG_FILTER: { operator: true, summary: 'A query-log search filter cannot be read (bad prefix, time, type or source).' },
+  HZ_ERR_QUERYLOG_SQLITE: { operator: true, summary: 'The SQLite query log cannot be opened or written (read-only or full disk, permissions); DNS keeps answering.' },
+  HZ_ERR_QUERYLOG_SQLITE_CORRUPT: { operator: true, summary: 'The SQLite query log file is damaged; it is moved aside and a new one started.' },
+  HZ_ERR_QUERYLOG_POSTGRES: { operator: true, summary: 'PostgreSQL cannot be reached or refused the login; rows are queued (bounded) and the sink retries.' },
+  HZ_ERR_QUERYLOG_SCHEMA_NEWER: { operator: true, summary: 'The query-log database holds a schema of a newer horizond; this one does not write to it.' },
+  HZ_ERR_QUERYLOG_NO_SINK: { operator: true, summary: '`horizond log` found no readable SQLite or PostgreSQL sink in the config.' },
   // Wire format and zone data
   HZ_ERR_WIRE: { operator: false, summary: 'A DNS message cannot be read or written (answered FORMERR or dropped, never fatal).' },
   HZ_ERR_PRESENTATION: { operator: false, summary: 'RDATA text cannot be parsed (reported as HZ_ERR_ZONE_PARSE for zone files).' },

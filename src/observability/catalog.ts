@@ -89,6 +89,7 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
 
   // Dynamic updates and TSIG.
   c('horizond_updates_total', 'RFC 2136 updates, by zone and result (the RCODE sent, lower case: noerror, refused, notauth, yxrrset...).', ['zone', 'result']),
+  c('horizond_tsig_verified_total', 'Signed messages (queries, updates, NOTIFY, transfer requests) whose TSIG verified.'),
   c('horizond_tsig_failures_total', 'Messages whose TSIG failed verification, by reason (badkey, badsig, badtime, badtrunc, formerr).', ['reason']),
   c('horizond_update_refusals_total', 'Refused or failed updates, by reason (policy, prerequisite, static record, ...).', ['reason']),
   c('horizond_update_journal_commits_total', 'Journal group commits (one fsync each).'),

@@ -113,8 +113,8 @@ export class ViewSlotMap {
     this.#unmatched = !viewStageInChain && this.#slots.length > 0 ? this.#slots[0]! : -1;
   }
 
-  /** The slot for a query's `ctx.view` (an object with `index`, or null). */
-  of(view: unknown): number {
-    return view === null ? this.#unmatched : this.#slots[(view as { index: number }).index] ?? -1;
+  /** The slot for a query's `ctx.view` (`View` fits), or null. */
+  of(view: { readonly index: number } | null): number {
+    return view === null ? this.#unmatched : this.#slots[view.index] ?? -1;
   }
 }

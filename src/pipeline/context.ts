@@ -1,3 +1,5 @@
+import type { VerifyResult } from '../tsig/verify.js';
+import type { View } from '../view/views.js';
 import { QueryView } from '../wire/query-view.js';
 
 /** Where an answer came from: drives metrics labels, the query log and EDE. */
@@ -18,6 +20,26 @@ export interface ReplySink {
   reply(ctx: QueryContext, response: Buffer): void;
   /** The query will get no answer (dropped after going asynchronous, or on shutdown). */
   dropped(ctx: QueryContext): void;
+}
+
+/**
+ * The TCP connection a query came on, as the request path and its transport use it (the TCP
+ * listener's TcpConnection). A multi-message answer (zone transfer) writes its messages here
+ * through the Responder's stream(); the last one is the query's reply.
+ */
+export interface QueryConnection {
+  /** The connection has closed: nothing written now arrives. */
+  readonly closed: boolean;
+  /** Bytes written and not yet sent. */
+  readonly pending: number;
+  /** Writes one framed message without finishing the query. */
+  send(msg: Buffer): void;
+  /** Resolves once the unsent bytes have gone out, or the connection has closed. */
+  drained(): Promise<void>;
+  /** One query of this connection is finished (answered or dropped). */
+  settle(): void;
+  /** Cuts the connection at once (half a zone transfer must not look like a whole one). */
+  destroy(): void;
 }
 
 /** The transports' single entry point into the request path (swapped on reload behind it). */
@@ -42,8 +64,8 @@ export class QueryContext {
   family: 4 | 6 = 4;
   transport: TransportKind = TransportKind.Udp;
   sink: ReplySink | null = null;
-  /** Transport-specific handle (a TCP connection); opaque to stages. */
-  conn: unknown = null;
+  /** The TCP connection the query came on; null over UDP. */
+  conn: QueryConnection | null = null;
   /** Response size limit for this client (UDP: EDNS size or 512; TCP: 65535). */
   maxSize = 512;
   /** Set by whoever answers. */
@@ -53,11 +75,14 @@ export class QueryContext {
   /** RFC 8914 Extended DNS Error to attach, or -1. */
   ede = -1;
   edeText = '';
-  /** Per-feature slots: the split-horizon view, the verified TSIG state. Typed by their owners. */
-  view: unknown = null;
+  /** The client's split-horizon view (view stage); null when one view serves everyone. */
+  view: View | null = null;
+  /** Whether this client may recurse here, decided once by the recursion stage (RA, recursion-acl). */
+  recursion = false;
   /** SCOPE PREFIX-LENGTH echoed in the answer's Client Subnet option (RFC 7871 §7.2.1); set by the view choice. */
   ecsScope = 0;
-  tsig: unknown = null;
+  /** The TSIG state of a signed request (tsig stage), null when it was not signed. */
+  tsig: VerifyResult | null = null;
   /** Display name of the upstream that answered (forwarded answers), for the query log. */
   upstream: string | null = null;
   /** Split-horizon translation rewrote an address in the answer (query log). */
@@ -73,8 +98,13 @@ export class QueryContext {
    * detach() copies it. Set by the transport after reset().
    */
   msgBorrowed = false;
+  /**
+   * The native UDP transport: index of the local address the datagram came to (the reply leaves
+   * from it on a wildcard listener); 0 otherwise. Set by the transport after reset().
+   */
+  localAddress = 0;
 
-  reset(msg: Buffer, address: string, port: number, family: 4 | 6, transport: TransportKind, sink: ReplySink, conn: unknown, now: number): void {
+  reset(msg: Buffer, address: string, port: number, family: 4 | 6, transport: TransportKind, sink: ReplySink, conn: QueryConnection | null, now: number): void {
     this.msg = msg;
     this.address = address;
     this.port = port;
@@ -88,6 +118,7 @@ export class QueryContext {
     this.ede = -1;
     this.edeText = '';
     this.view = null;
+    this.recursion = false;
     this.ecsScope = 0;
     this.tsig = null;
     this.upstream = null;
@@ -96,6 +127,7 @@ export class QueryContext {
     this.start = now;
     this.done = false;
     this.msgBorrowed = false;
+    this.localAddress = 0;
   }
 
   /** A copy that outlives the synchronous call (the copy re-reads the same packet bytes). */
@@ -103,12 +135,14 @@ export class QueryContext {
     const c = new QueryContext();
     c.reset(this.msgBorrowed ? Buffer.from(this.msg) : this.msg, this.address, this.port, this.family, this.transport, this.sink!, this.conn, this.start);
     c.q.parse(c.msg);
+    c.localAddress = this.localAddress;
     c.maxSize = this.maxSize;
     c.source = this.source;
     c.extRcode = this.extRcode;
     c.ede = this.ede;
     c.edeText = this.edeText;
     c.view = this.view;
+    c.recursion = this.recursion;
     c.ecsScope = this.ecsScope;
     c.tsig = this.tsig;
     c.upstream = this.upstream;

@@ -1,3 +1,4 @@
+import { HzError } from '../errors/index.js';
 import { EdnsOption, HEADER_SIZE, RCode, RRType } from '../wire/constants.js';
 import { decodeMessage, encodeMessage } from '../wire/message.js';
 import type { Message } from '../wire/types.js';
@@ -14,6 +15,17 @@ export interface PostStage {
   apply(ctx: QueryContext, wire: Buffer): Buffer;
 }
 
+/** Unsent bytes above which a stream waits for the connection to drain (well below the TCP listener's cut-off). */
+export const STREAM_HIGH_WATER = 256 * 1024;
+
+/** How a streamed answer went. */
+export interface StreamResult {
+  messages: number;
+  bytes: number;
+  /** False when the client went away (or a message could not be built) before the end. */
+  complete: boolean;
+}
+
 /** Signs a finished response (TSIG). Installed only when keys are configured. */
 export interface ResponseSigner {
   /** Bytes the signature will add, so answers are truncated to leave room for it. */
@@ -24,7 +36,6 @@ export interface ResponseSigner {
 export interface ResponderOptions {
   udpPayloadSize: number;
   stats: QueryStats;
-  post?: PostStage[];
   signer?: ResponseSigner | null;
   now?: () => number;
   /** Per-view counting (View.index → QueryStats slot). */
@@ -35,12 +46,15 @@ export interface ResponderOptions {
 
 /**
  * The single exit of the request path: post stages → EDNS (OPT echo, EDE) → truncation to the
- * client's size → TSIG → counting → the transport. Producers hand it a response *without* OPT.
+ * client's size → TSIG → counting and the query log → the transport. Producers hand it a
+ * response *without* OPT (`send`, `sendMessage`, `error`); answers made elsewhere go out
+ * through `sendVerbatim`/`sendRelayed`, multi-message answers through `stream`. Nothing else
+ * writes to the transport.
  */
 export class Responder {
   readonly #udpSize: number;
   readonly #stats: QueryStats;
-  readonly #post: PostStage[] | null;
+  #post: readonly PostStage[] | null = null;
   readonly #signer: ResponseSigner | null;
   readonly #now: () => number;
   readonly #views: ViewSlotMap | null;
@@ -49,11 +63,15 @@ export class Responder {
   constructor(opts: ResponderOptions) {
     this.#udpSize = opts.udpPayloadSize;
     this.#stats = opts.stats;
-    this.#post = opts.post && opts.post.length > 0 ? opts.post : null;
     this.#signer = opts.signer ?? null;
     this.#now = opts.now ?? performance.now.bind(performance);
     this.#views = opts.views ?? null;
     this.#queryLog = opts.queryLog ?? null;
+  }
+
+  /** Installs the post stages, in order (once, by buildPipeline, which declares them). */
+  setPostStages(post: readonly PostStage[]): void {
+    this.#post = post.length > 0 ? post : null;
   }
 
   /** Bytes a producer must leave free below ctx.maxSize (OPT + signature). */
@@ -78,12 +96,69 @@ export class Responder {
     if (wire.length + reserve > ctx.maxSize) wire = this.#truncate(wire, ctx.maxSize, reserve);
     if (ctx.q.hasEdns) wire = this.#appendOpt(ctx, wire);
     if (this.#signer !== null && ctx.tsig) wire = this.#signer.sign(ctx, wire);
-    const rcode = (wire[3]! & 0xf) | (ctx.extRcode & 0xff0);
-    const now = this.#now();
-    const seconds = (now - ctx.start) / 1000;
-    this.#stats.count(ctx.source, rcode, ctx.q.qtype, seconds, this.#views === null ? -1 : this.#views.of(ctx.view));
-    if (this.#queryLog !== null) this.#queryLog.log(ctx, wire, rcode, now, seconds);
+    this.#account(ctx, wire);
     ctx.sink!.reply(ctx, wire);
+  }
+
+  /**
+   * An answer made elsewhere, sent as it came (the primary's answer to an UPDATE forwarded to
+   * it): signed where it was made, so no post stages, EDNS, truncation or signing here; counted
+   * and logged like every answer.
+   */
+  sendVerbatim(ctx: QueryContext, wire: Buffer): void {
+    if (ctx.done) return;
+    ctx.done = true;
+    this.#account(ctx, wire);
+    ctx.sink!.reply(ctx, wire);
+  }
+
+  /**
+   * The owner worker's answer to a message a query worker relayed to it, sent as it came. The
+   * owner ran it through its own pipeline, which counted and logged it; the workers' metrics
+   * are added up, so it is not counted here again.
+   */
+  sendRelayed(ctx: QueryContext, wire: Buffer): void {
+    if (ctx.done) return;
+    ctx.done = true;
+    ctx.sink!.reply(ctx, wire);
+  }
+
+  /**
+   * A multi-message answer on the query's TCP connection (AXFR/IXFR, RFC 5936 §2.2): each
+   * message is pulled from `messages` only when the previous one is on its way, signed with
+   * `sign` when given (TSIG over a stream, RFC 8945 §5.3.1), and written; writing waits while
+   * the connection's unsent bytes are above STREAM_HIGH_WATER, so a large zone never piles up
+   * in memory. The last message is the query's reply, counted and logged once like any answer.
+   * A closed connection or a message that cannot be built ends the stream: the connection is
+   * cut (half a transfer must not look like a whole one) and the query counts as dropped.
+   */
+  async stream(ctx: QueryContext, messages: Iterator<Buffer>, sign: ((wire: Buffer) => Buffer) | null): Promise<StreamResult> {
+    const r: StreamResult = { messages: 0, bytes: 0, complete: false };
+    const conn = ctx.conn;
+    if (ctx.done) return r;
+    try {
+      if (conn === null) throw new HzError('HZ_ERR_INVALID_ARGUMENT', 'a stream needs a TCP connection');
+      let cur = messages.next();
+      while (!cur.done) {
+        const next = messages.next();
+        const wire = sign !== null ? sign(cur.value) : cur.value;
+        if (conn.closed) break;
+        r.messages++;
+        r.bytes += wire.length;
+        if (next.done) {
+          this.sendVerbatim(ctx, wire);
+          r.complete = true;
+          return r;
+        }
+        conn.send(wire);
+        if (conn.pending > STREAM_HIGH_WATER) await conn.drained();
+        cur = next;
+      }
+    } catch {
+      conn?.destroy();
+    }
+    this.drop(ctx);
+    return r;
   }
 
   /** Answers with an error RCODE, echoing the question when it could be read. */
@@ -91,6 +166,15 @@ export class Responder {
     ctx.source = source;
     if (rcode > 15) ctx.extRcode = rcode;
     this.send(ctx, errorResponse(ctx, rcode & 0xf));
+  }
+
+  /** Counts an answer and hands it to the query log (once per query, on its way out). */
+  #account(ctx: QueryContext, wire: Buffer): void {
+    const rcode = (wire[3]! & 0xf) | (ctx.extRcode & 0xff0);
+    const now = this.#now();
+    const seconds = (now - ctx.start) / 1000;
+    this.#stats.count(ctx.source, rcode, ctx.q.qtype, seconds, this.#views === null ? -1 : this.#views.of(ctx.view));
+    if (this.#queryLog !== null) this.#queryLog.log(ctx, wire, rcode, now, seconds);
   }
 
   drop(ctx: QueryContext): void {
@@ -181,4 +265,3 @@ export function errorResponse(ctx: QueryContext, rcode: number): Buffer {
   return out;
 }
 
-export { RCode };

@@ -1,3 +1,5 @@
+import { HzError } from '../errors/index.js';
+
 /**
  * Query-log errors. Sink failures never reach the answer path: they are logged (once per
  * state change), counted by code and the sink keeps retrying. Search and CLI errors reach the
@@ -21,12 +23,11 @@ export const QueryLogErrorCode = {
 export type QueryLogErrorCode = (typeof QueryLogErrorCode)[keyof typeof QueryLogErrorCode];
 
 /** An error of the query log; `message` starts with the component (`query log: …`). */
-export class QueryLogError extends Error {
+export class QueryLogError extends HzError {
   override readonly name = 'QueryLogError';
-  readonly code: QueryLogErrorCode;
+  declare readonly code: QueryLogErrorCode;
 
   constructor(code: QueryLogErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }

@@ -316,8 +316,8 @@ export class QueryLog {
    * Records one answer if its view is enabled and it is sampled. `wire` is the response as
    * sent; `nowMs` is performance.now() at sending, `seconds` the time it took.
    */
-  log(ctx: RecordSource & { readonly view: unknown }, wire: Buffer, rcode: number, nowMs: number, seconds: number): void {
-    const view = ctx.view as { readonly index: number } | null;
+  log(ctx: RecordSource & { readonly view: { readonly index: number } | null }, wire: Buffer, rcode: number, nowMs: number, seconds: number): void {
+    const view = ctx.view;
     let name: string | null;
     if (view === null) {
       if (!this.#implicitEnabled) return;

@@ -1,14 +1,14 @@
-import type { QueryContext } from '../pipeline/context.js';
 import type { CacheEntry } from './cache/entry.js';
 
 /**
  * One upstream query in flight for a cache key, and the clients waiting for it (coalescing:
- * CoreDNS singleflight, undici deduplicate). Waiters are detached contexts; `deadlines[i]` is
+ * CoreDNS singleflight, undici deduplicate). Waiters are whatever the caller queues (the
+ * pipeline's detached query contexts); `deadlines[i]` is
  * when waiter i's client response timer fires (ms, performance.now()), in arrival order, so one
  * timer per flight serves them in turn.
  */
-export class Flight {
-  readonly waiters: QueryContext[] = [];
+export class Flight<W> {
+  readonly waiters: W[] = [];
   readonly deadlines: number[] = [];
   /** Waiters before this index were already handled by the client response timer. */
   timed = 0;
@@ -20,8 +20,8 @@ export class Flight {
     public entry: CacheEntry | null,
   ) {}
 
-  add(ctx: QueryContext, deadline: number): void {
-    this.waiters.push(ctx);
+  add(w: W, deadline: number): void {
+    this.waiters.push(w);
     this.deadlines.push(deadline);
   }
 }

@@ -1,16 +1,11 @@
-import { AnswerSource, type QueryContext } from '../pipeline/context.js';
-import type { Responder } from '../pipeline/responder.js';
-import { EdeCode, RCode } from '../wire/constants.js';
+import { EdeCode } from '../wire/constants.js';
 import { readName } from '../wire/name.js';
 import type { QueryView } from '../wire/query-view.js';
 import type { UpstreamQuestion, UpstreamResult } from './upstream/index.js';
 import type { UpstreamStats } from './upstream/types.js';
 import type { AnswerCache } from './cache/answer-cache.js';
 import { CacheEntry, EntryKind } from './cache/entry.js';
-import type { ServeStaleSettings } from './cache/options.js';
 import { emptyAnswer, packAnswer, type PackedAnswer, type TtlPolicy } from './cache/pack.js';
-import { patchPacked } from './cache/patch.js';
-import { sendFresh, sendServfail, sendStale } from './cache/serve.js';
 import type { Clock } from './clock.js';
 import type { DomainMap } from '../wire/domain-map.js';
 import { Flight } from './flight.js';
@@ -24,9 +19,18 @@ export interface UpstreamQuerier {
   stats?(): UpstreamStats[];
 }
 
+/** RFC 8767 serve-stale policy, in seconds (config `cache.serveStale`). */
+export interface ServeStalePolicy {
+  readonly enabled: boolean;
+  readonly maxStale: number;
+  readonly answerTtl: number;
+  readonly clientTimeout: number;
+  readonly failureRecheck: number;
+}
+
 export interface ForwarderSettings extends TtlPolicy {
   servfailTtl: number;
-  serveStale: ServeStaleSettings;
+  serveStale: ServeStalePolicy;
   /** Budget of one upstream query in seconds (the query resolution timer of RFC 8767 §5). */
   resolutionTimeout: number;
 }
@@ -40,6 +44,28 @@ export interface AnswerFilter {
   filter(wire: Buffer): { readonly wire: Buffer; readonly blocked: boolean };
 }
 
+/**
+ * How the answers of the miss path reach the clients waiting for them (`W`: whatever the caller
+ * uses for a waiting client; the pipeline's cache replies implement it). The forwarder decides
+ * *what* each waiter gets (the upstream answer, a cached entry fresh or stale, a failure); the
+ * delivery patches it for that client and sends it. A method that throws costs that waiter its
+ * answer (`drop`), never the others.
+ */
+export interface Delivery<W> {
+  /** True once the waiter was answered some other way (it is skipped). */
+  done(w: W): boolean;
+  /** The upstream answer that just landed (already cached when cacheable). */
+  answer(w: W, packed: PackedAnswer, ede: number, upstream: string): void;
+  /** A fresh cached entry (a failure entry included: SERVFAIL), `now` on the cache clock. */
+  fresh(w: W, e: CacheEntry, now: number): void;
+  /** An expired entry served stale with every TTL set to `answerTtl` (RFC 8767 §4). */
+  stale(w: W, e: CacheEntry, answerTtl: number): void;
+  /** Resolution failed and nothing cached may answer: SERVFAIL with this Extended DNS Error. */
+  failure(w: W, ede: number): void;
+  /** The waiter gets no answer (a delivery method threw). */
+  drop(w: W): void;
+}
+
 /** Where a query goes: the conditional-forwarding group of the longest matching domain, or the default. */
 export interface Routes {
   domains: DomainMap<UpstreamQuerier>;
@@ -51,23 +77,23 @@ export interface Routes {
  * client response timer that answers them stale (RFC 8767 §5), storing what lands, and
  * remembering failures (RFC 9520). Everything here runs once per upstream query, not per hit.
  */
-export class Forwarder {
-  readonly #flights = new Map<string, Flight>();
+export class Forwarder<W> {
+  readonly #flights = new Map<string, Flight<W>>();
   readonly #cache: AnswerCache;
   readonly #routes: Routes;
-  readonly #out: Responder;
+  readonly #out: Delivery<W>;
   readonly #clock: Clock;
   readonly #s: ForwarderSettings;
   readonly #staleTtl: number;
   readonly #clientMs: number;
   readonly #budgetMs: number;
   /** Bound once: the client response timer callback (no closure per flight). */
-  readonly #onTimer = (f: Flight): void => this.#fireTimer(f);
+  readonly #onTimer = (f: Flight<W>): void => this.#fireTimer(f);
   readonly #filter: AnswerFilter | null;
   #closed = false;
   #drained: (() => void) | null = null;
 
-  constructor(cache: AnswerCache, routes: Routes, out: Responder, clock: Clock, settings: ForwarderSettings, filter: AnswerFilter | null = null) {
+  constructor(cache: AnswerCache, routes: Routes, out: Delivery<W>, clock: Clock, settings: ForwarderSettings, filter: AnswerFilter | null = null) {
     this.#cache = cache;
     this.#filter = filter;
     this.#routes = routes;
@@ -85,18 +111,16 @@ export class Forwarder {
   }
 
   /**
-   * A detached client waits for `key`: joins the query in flight or starts one. `stale` is the
-   * expired entry that may answer it when the client response timer fires or upstream fails.
-   * Returns false when it was answered at once (no upstream group for the name: REFUSED).
+   * A client waits for `key` (the question `q`, read only now): joins the query in flight or
+   * starts one. `stale` is the expired entry that may answer it when the client response timer
+   * fires or upstream fails. Returns false, and keeps nothing, when no upstream group serves the
+   * name (the caller answers REFUSED).
    */
-  join(own: QueryContext, key: string, stale: CacheEntry | null): boolean {
-    let f: Flight | null | undefined = this.#flights.get(key);
+  join(own: W, q: QueryView, key: string, stale: CacheEntry | null): boolean {
+    let f: Flight<W> | null | undefined = this.#flights.get(key);
     if (f === undefined) {
-      f = this.#start(key, own.q, stale);
-      if (f === null) {
-        this.#out.error(own, RCode.Refused, AnswerSource.Refused);
-        return false;
-      }
+      f = this.#start(key, q, stale);
+      if (f === null) return false;
     } else {
       this.#cache.counters.coalesced++;
       if (f.entry === null) f.entry = stale;
@@ -124,10 +148,10 @@ export class Forwarder {
     return new Promise((resolve) => { this.#drained = resolve; });
   }
 
-  #start(key: string, q: QueryView, entry: CacheEntry | null): Flight | null {
+  #start(key: string, q: QueryView, entry: CacheEntry | null): Flight<W> | null {
     const group = this.#routes.domains.size > 0 ? this.#routes.domains.match(q.buf, q.qnameStart) ?? this.#routes.fallback : this.#routes.fallback;
     if (!group) return null;
-    const f = new Flight(key, entry);
+    const f = new Flight<W>(key, entry);
     if (entry !== null) entry.refreshing = true;
     this.#flights.set(key, f);
     this.#cache.counters.upstreamQueries++;
@@ -144,7 +168,7 @@ export class Forwarder {
     return f;
   }
 
-  #landed(f: Flight, r: UpstreamResult): void {
+  #landed(f: Flight<W>, r: UpstreamResult): void {
     let packed: PackedAnswer;
     let ede = -1;
     try {
@@ -172,20 +196,18 @@ export class Forwarder {
       this.#cache.delete(f.key); // upstream now says something we may not cache: the old entry is outdated
     }
     if (f.entry !== null) f.entry.endRefresh(true, now, 0);
+    const out = this.#out;
     for (const w of f.waiters) {
-      if (w.done) continue;
+      if (out.done(w)) continue;
       try {
-        w.source = ede === EdeCode.Blocked ? AnswerSource.Blocked : AnswerSource.Upstream;
-        w.upstream = r.upstream;
-        if (ede >= 0) w.ede = ede;
-        this.#out.send(w, patchPacked(packed, w.q, 0, -1));
+        out.answer(w, packed, ede, r.upstream);
       } catch {
-        this.#out.drop(w);
+        out.drop(w);
       }
     }
   }
 
-  #failed(f: Flight, ede: number): void {
+  #failed(f: Flight<W>, ede: number): void {
     this.#end(f);
     this.#cache.counters.upstreamFailures++;
     const now = this.#clock.nowSeconds();
@@ -195,22 +217,23 @@ export class Forwarder {
     const fallback = e !== null && e.kind !== EntryKind.Failure
       && (e.ttl(now) > 0 || (this.#s.serveStale.enabled && e.servableStale(now))) ? e : null;
     if (fallback === null && !this.#closed) this.#cache.set(f.key, CacheEntry.failure(now, this.#s.servfailTtl, ede));
+    const out = this.#out;
     for (const w of f.waiters) {
-      if (w.done) continue;
+      if (out.done(w)) continue;
       if (fallback !== null) {
         this.#fromEntry(w, fallback, now);
         continue;
       }
       try {
-        sendServfail(this.#out, w, ede, AnswerSource.Error);
+        out.failure(w, ede);
       } catch {
-        this.#out.drop(w);
+        out.drop(w);
       }
     }
   }
 
   /** Removes a settled flight and its timer. */
-  #end(f: Flight): void {
+  #end(f: Flight<W>): void {
     if (this.#flights.get(f.key) === f) this.#flights.delete(f.key);
     if (f.timer !== null) {
       clearTimeout(f.timer);
@@ -222,14 +245,14 @@ export class Forwarder {
     }
   }
 
-  #arm(f: Flight): void {
+  #arm(f: Flight<W>): void {
     if (f.timed >= f.waiters.length) return;
     const delay = f.deadlines[f.timed]! - performance.now();
     f.timer = setTimeout(this.#onTimer, delay > 0 ? delay : 0, f);
   }
 
   /** Client response timer: answers stale every waiter whose timer has run out. */
-  #fireTimer(f: Flight): void {
+  #fireTimer(f: Flight<W>): void {
     f.timer = null;
     const e = f.entry;
     const now = this.#clock.nowSeconds();
@@ -237,20 +260,20 @@ export class Forwarder {
     const limit = performance.now() + 1;
     while (f.timed < f.waiters.length && f.deadlines[f.timed]! <= limit) {
       const w = f.waiters[f.timed++]!;
-      if (!w.done) this.#fromEntry(w, e, now);
+      if (!this.#out.done(w)) this.#fromEntry(w, e, now);
     }
     this.#arm(f);
   }
 
   /** Answers a waiter from an entry: as a cache hit while fresh, else stale (RFC 8767). */
-  #fromEntry(w: QueryContext, e: CacheEntry, now: number): void {
+  #fromEntry(w: W, e: CacheEntry, now: number): void {
     try {
       if (e.ttl(now) > 0) {
         this.#cache.counters.hits++;
-        sendFresh(this.#out, w, e, now);
+        this.#out.fresh(w, e, now);
       } else {
         this.#cache.counters.staleServed++;
-        sendStale(this.#out, w, e, this.#staleTtl);
+        this.#out.stale(w, e, this.#staleTtl);
       }
     } catch {
       this.#out.drop(w);

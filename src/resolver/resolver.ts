@@ -1,44 +1,15 @@
-import type { Responder } from '../pipeline/responder.js';
-import type { Stage } from '../pipeline/stage.js';
-import { CacheStage } from '../pipeline/stages/cache.js';
-import { ForwardStage } from '../pipeline/stages/forward.js';
-import { compileNxdomain, LOCAL_NXDOMAIN_TTL, LocalPolicyStage } from '../pipeline/stages/local-policy.js';
-import { compileAllowList, DEFAULT_RECURSION_ALLOW, RecursionAclStage, type AllowPrefix } from '../pipeline/stages/recursion-acl.js';
-import type { PrefixTrie } from '../view/prefix-trie.js';
+import type { CacheConfig, ForwardConfig, UpstreamConfig } from '../config/types.js';
 import { AnswerCache, type CacheStats } from './cache/answer-cache.js';
-import { normalizeCacheSettings, type CacheSettings, type CacheSettingsInput } from './cache/options.js';
 import { monotonicClock, type Clock } from './clock.js';
 import { DomainMap } from '../wire/domain-map.js';
-import { Forwarder, type AnswerFilter, type Routes, type UpstreamQuerier } from './forwarder.js';
+import { Forwarder, type AnswerFilter, type Delivery, type Routes, type UpstreamQuerier } from './forwarder.js';
 import { UpstreamGroup, type UpstreamGroupOptions, type UpstreamLogger, type UpstreamSpec } from './upstream/index.js';
 import type { UpstreamStats } from './upstream/types.js';
-import { HzError } from '../errors/index.js';
 
-/** Conditional forwarding: names at or below `name` go to these servers instead of the default ones. */
-export interface ForwardDomainOptions {
-  name: string;
-  upstreams: readonly UpstreamSpec[];
-}
-
-/**
- * Everything the recursive side needs, as plain data (the config loader maps YAML onto it).
- * Durations are seconds unless the name says Ms.
- */
+/** What the resolver is configured with: the normalised config sections, as loaded. */
 export interface ResolverOptions {
-  cache?: CacheSettingsInput;
-  /** Default upstream servers. Without them only conditional domains are forwarded; the rest is REFUSED. */
-  upstreams?: readonly UpstreamSpec[];
-  /** Settings shared by every upstream group (per-attempt timeout, rounds, health back-off). */
-  upstream?: Partial<Omit<UpstreamGroupOptions, 'logger'>>;
-  /** Budget of one upstream query (RFC 8767 query resolution timer). Default 4 s. */
-  resolutionTimeout?: number;
-  domains?: readonly ForwardDomainOptions[];
-  /** Names answered NXDOMAIN locally, with everything below them. */
-  nxdomain?: readonly string[];
-  /** TTL and SOA MINIMUM of the local NXDOMAIN answers. Default 300 s. */
-  nxdomainTtl?: number;
-  /** Clients allowed recursion. Default loopback, RFC 1918, RFC 6598, link-local, ULA. */
-  recursion?: { allow: readonly AllowPrefix[] };
+  cache: CacheConfig;
+  forward: ForwardConfig;
   logger?: UpstreamLogger;
 }
 
@@ -51,79 +22,66 @@ export interface ResolverDeps {
   createGroup?: (specs: UpstreamSpec[], opts: UpstreamGroupOptions) => UpstreamQuerier;
   /** Runs on every upstream answer before it is cached: `RebindingFilter.create(...)`, or null. */
   filter?: AnswerFilter | null;
+  /** Budget of one upstream query in seconds (RFC 8767 §5 query resolution timer); default 4. */
+  resolutionTimeout?: number;
 }
 
-export const RESOLUTION_TIMEOUT_DEFAULT = 4;
-const GROUP_DEFAULTS = { timeoutMs: 1000, attempts: 2 } as const;
+/** The query resolution timer: an upstream query is given up after this long (RFC 8767 §5). */
+export const RESOLUTION_TIMEOUT = 4;
 
 /**
- * The forwarding side of horizond: the answer cache, the upstream groups (default and
- * conditional), the local NXDOMAIN policy and the recursion allow list, compiled once.
- * `createStages` returns the stages for the chain; `close` ends upstream work. On reload, pass
- * `old.cache` in the deps of the new Resolver to keep the cached answers and counters.
+ * The forwarding library: the answer cache, the upstream groups (default and conditional,
+ * compiled once into routes) and the forwarders that run the miss path over them. It knows
+ * nothing of the request path: `createForwarder(delivery)` returns a Forwarder that hands what
+ * each waiting client gets to `delivery`. On reload, pass `old.cache` in the deps of the new
+ * Resolver to keep the cached answers and counters.
  */
 export class Resolver {
   readonly cache: AnswerCache;
-  readonly settings: Readonly<CacheSettings>;
+  readonly settings: CacheConfig;
   readonly clock: Clock;
   readonly resolutionTimeout: number;
   readonly #groups: UpstreamQuerier[] = [];
   readonly #routes: Routes;
-  readonly #allow: PrefixTrie<true>;
-  readonly #nxdomain: DomainMap<Uint8Array> | null;
-  readonly #forwarders: Forwarder[] = [];
+  readonly #forwarders: { readonly inFlight: number; close(): Promise<void> }[] = [];
   readonly #filter: AnswerFilter | null;
   #closing: Promise<void> | null = null;
 
-  constructor(opts: ResolverOptions = {}, deps: ResolverDeps = {}) {
-    this.settings = normalizeCacheSettings(opts.cache);
+  constructor(opts: ResolverOptions, deps: ResolverDeps = {}) {
+    this.settings = opts.cache;
     this.clock = deps.clock ?? monotonicClock;
-    this.resolutionTimeout = opts.resolutionTimeout ?? RESOLUTION_TIMEOUT_DEFAULT;
-    if (!(this.resolutionTimeout > 0 && this.resolutionTimeout <= 60)) {
-      throw new HzError('HZ_ERR_INVALID_ARGUMENT', `resolutionTimeout: must be a number above 0 and up to 60, got ${this.resolutionTimeout}`);
-    }
+    this.resolutionTimeout = deps.resolutionTimeout ?? RESOLUTION_TIMEOUT;
     this.#filter = deps.filter ?? null;
-    this.#allow = compileAllowList(opts.recursion?.allow ?? DEFAULT_RECURSION_ALLOW);
-    const nx = opts.nxdomain ?? [];
-    this.#nxdomain = nx.length > 0 ? compileNxdomain(nx, opts.nxdomainTtl ?? LOCAL_NXDOMAIN_TTL) : null;
-    const groupOpts: UpstreamGroupOptions = { ...GROUP_DEFAULTS, ...opts.upstream, ...(opts.logger ? { logger: opts.logger } : {}) };
+    const f = opts.forward;
+    // forward.attempts counts attempts for one client query across all servers; an upstream
+    // group counts rounds over its server list.
+    const groupOpts = (n: number): UpstreamGroupOptions => ({
+      timeoutMs: f.timeout * 1000,
+      attempts: Math.max(1, Math.ceil(f.attempts / Math.max(1, n))),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    });
     const make = deps.createGroup ?? ((specs: UpstreamSpec[], o: UpstreamGroupOptions) => new UpstreamGroup(specs, o));
-    const group = (specs: readonly UpstreamSpec[]): UpstreamQuerier => {
-      const g = make([...specs], groupOpts);
+    const group = (servers: readonly UpstreamConfig[]): UpstreamQuerier => {
+      const g = make(servers.map(upstreamSpec), groupOpts(f.upstreams.length));
       this.#groups.push(g);
       return g;
     };
     const domains = new DomainMap<UpstreamQuerier>();
-    for (const d of opts.domains ?? []) {
-      if (d.upstreams.length === 0) throw new HzError('HZ_ERR_INVALID_ARGUMENT', `forward.domains: ${d.name} has no upstreams`);
-      domains.set(d.name, group(d.upstreams));
-    }
-    const fallback = opts.upstreams && opts.upstreams.length > 0 ? group(opts.upstreams) : null;
+    for (const d of f.domains) domains.set(d.name, group(d.upstreams));
+    const fallback = f.upstreams.length > 0 ? group(f.upstreams) : null;
     this.#routes = { domains, fallback };
     this.cache = AnswerCache.adopt(deps.cache, { maxEntries: this.settings.maxEntries, maxBytes: this.settings.maxBytes });
   }
 
-  /**
-   * The recursive part of the chain, in order: recursion-acl (never an open resolver), then
-   * local-policy (only when NXDOMAIN names are configured; before the cache so a policy change
-   * applies at once), cache, forward. Build once per runtime with the runtime's responder.
-   */
-  createStages(out: Responder): Stage[] {
+  /** The miss path over this resolver's cache and routes, answering through `delivery`. */
+  createForwarder<W>(delivery: Delivery<W>): Forwarder<W> {
     const s = this.settings;
-    const fwd = new Forwarder(this.cache, this.#routes, out, this.clock, {
+    const fwd = new Forwarder<W>(this.cache, this.#routes, delivery, this.clock, {
       minTtl: s.minTtl, maxTtl: s.maxTtl, negativeMaxTtl: s.negativeMaxTtl, servfailTtl: s.servfailTtl,
       serveStale: s.serveStale, resolutionTimeout: this.resolutionTimeout,
     }, this.#filter);
     this.#forwarders.push(fwd);
-    const stages: Stage[] = [new RecursionAclStage(out, this.#allow)];
-    if (this.#nxdomain !== null) stages.push(new LocalPolicyStage(out, this.#nxdomain));
-    stages.push(
-      new CacheStage(out, this.cache, fwd, this.clock, {
-        prefetch: s.prefetch, serveStale: s.serveStale.enabled, staleAnswerTtl: s.serveStale.answerTtl,
-      }),
-      new ForwardStage(out, fwd),
-    );
-    return stages;
+    return fwd;
   }
 
   /** Counters of every upstream server, group by group (metrics add up a server listed twice). */
@@ -150,4 +108,17 @@ export class Resolver {
     })();
     return this.#closing;
   }
+}
+
+/** A configured upstream as the upstream clients take it. */
+function upstreamSpec(u: UpstreamConfig): UpstreamSpec {
+  return {
+    name: u.id,
+    port: u.port,
+    protocol: u.protocol,
+    ...(u.address ? { address: u.address.address } : {}),
+    ...(u.serverName ? { serverName: u.serverName } : {}),
+    ...(u.url ? { url: u.url } : {}),
+    ...(u.caFile ? { caFile: u.caFile } : {}),
+  };
 }

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { QueryConnection } from '../pipeline/context.js';
 import { HEADER_SIZE } from '../wire/constants.js';
 
 /** Limits a TCP connection enforces (see tcpDefaults in tcp-server.ts). */
@@ -80,7 +81,7 @@ const PAUSE_OUTPUT = 4;
  * - the idle timestamps (`lastActive`, `partialSince`, `blockedSince`, `closingSince`) let the
  *   listener close idle connections first when its slots run short.
  */
-export class TcpConnection {
+export class TcpConnection implements QueryConnection {
   readonly socket: Socket;
   readonly address: string;
   readonly port: number;
@@ -177,6 +178,26 @@ export class TcpConnection {
       this.blockedSince = this.lastActive;
       this.socket.pause();
     }
+  }
+
+  /** Bytes written and not yet sent (long answers pace themselves on it). */
+  get pending(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Resolves once the unsent bytes have gone out, or the connection has closed. */
+  drained(): Promise<void> {
+    const socket = this.socket;
+    if (this.closed || socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.once('drain', done);
+      socket.once('close', done);
+    });
   }
 
   /** One query of this connection is finished (answered or dropped). */

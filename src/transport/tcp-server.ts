@@ -52,7 +52,7 @@ export const tcpDefaults = {
 
 /**
  * A DNS-over-TCP listener on one address/port (RFC 7766). The server is the ReplySink for all
- * its connections; `ctx.conn` carries the TcpConnection the answer goes back on.
+ * its connections; `ctx.conn` carries the connection (a TcpConnection) the answer goes back on.
  */
 export class TcpServer implements ReplySink, ConnectionHost {
   readonly counters: TcpCounters = {
@@ -165,7 +165,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
 
   /** ReplySink: writes the answer on the query's connection (ignored if it has closed). */
   reply(ctx: QueryContext, response: Buffer): void {
-    const conn = ctx.conn as TcpConnection;
+    const conn = ctx.conn!;
     conn.send(response);
     conn.settle();
   }
@@ -173,7 +173,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
   /** ReplySink: the query will not be answered. */
   dropped(ctx: QueryContext): void {
     this.counters.dropped++;
-    (ctx.conn as TcpConnection).settle();
+    ctx.conn!.settle();
   }
 
   /** ConnectionHost: the socket closed. */

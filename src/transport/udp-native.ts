@@ -49,7 +49,7 @@ const V4_CACHE = 256;
  * are copied into send slots and go out with one sendmmsg at its end. Later replies (forwarded
  * answers) go out one by one. On a wildcard address the reply leaves from the address the query
  * was sent to (the addon reads it with IP_PKTINFO / IPV6_RECVPKTINFO; its index in the addon's
- * table of local addresses travels in `ctx.conn`, so detached contexts keep it).
+ * table of local addresses travels in `ctx.localAddress`, so detached contexts keep it).
  */
 export class NativeUdpServer implements ReplySink {
   readonly backend = 'native' as const;
@@ -165,8 +165,9 @@ export class NativeUdpServer implements ReplySink {
       const address = family === 4 ? this.#v4Name(u32[(m >> 2) + 3]!, m) : formatIPv6(meta, m + 12);
       this.#slot = i;
       this.#inflight++;
-      ctx.reset(msg, address, port, family, TransportKind.Udp, this, meta[m + 11]!, now);
+      ctx.reset(msg, address, port, family, TransportKind.Udp, this, null, now);
       ctx.msgBorrowed = true;
+      ctx.localAddress = meta[m + 11]!;
       try {
         this.#handler.handle(ctx);
       } catch (err) {
@@ -264,7 +265,7 @@ export class NativeUdpServer implements ReplySink {
     if (bytes.length === 16 && ctx.family === 4) return false;
     d.writeUInt16LE(ctx.port, 8);
     d[10] = ctx.family;
-    d[11] = typeof ctx.conn === 'number' ? ctx.conn : 0;
+    d[11] = ctx.localAddress;
     d.fill(0, 12, 28);
     for (let i = 0; i < bytes.length; i++) d[12 + i] = bytes[i]!;
     return true;

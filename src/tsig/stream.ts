@@ -1,5 +1,6 @@
 import type { TsigKey } from './keyring.js';
 import { signContinuation, signResponse, DEFAULT_FUDGE } from './sign.js';
+import { tsigRecordSize } from './signer.js';
 import { verifyContinuation, verifyResponse, type VerifyResult } from './verify.js';
 import { HzError } from '../errors/index.js';
 
@@ -21,6 +22,11 @@ export class TsigStreamSigner {
   #prior: Buffer;
   #first = true;
   #pending: Buffer[] = [];
+
+  /** Upper bound of the TSIG record added to each message (full MAC, room for Other Data). */
+  get reserve(): number {
+    return tsigRecordSize(this.key, this.key.algorithm.size, 6);
+  }
 
   constructor(readonly key: TsigKey, requestMac: Uint8Array, readonly fudge = DEFAULT_FUDGE) {
     this.#prior = Buffer.from(requestMac);

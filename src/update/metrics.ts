@@ -1,12 +1,14 @@
 import type { MetricsSink, MetricsSource } from '../observability/metrics.js';
+import { TsigCounters } from '../tsig/metrics.js';
 import { REASONS, type Reason } from './outcome.js';
 
 /** Zone label for updates naming a zone we do not serve (the label set stays bounded). */
 export const OTHER_ZONE = 'other';
 
 /**
- * Update and TSIG counters: plain integers bumped where things happen and read at scrape time.
- * One instance lives as long as the process (it outlives config reloads).
+ * Update counters: plain integers bumped where things happen and read at scrape time. One
+ * instance lives as long as the process (it outlives config reloads), and carries the TSIG
+ * counters (defined and published by tsig/metrics.ts) for the same lifetime.
  */
 export class UpdateCounters {
   /** UPDATE messages that reached a zone's queue. */
@@ -17,12 +19,8 @@ export class UpdateCounters {
   unchanged = 0;
   /** Refused or failed updates by reason. */
   readonly refused: Record<Reason, number> = Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<Reason, number>;
-  /** Signed messages (queries and updates) whose TSIG failed, by TSIG status. */
-  readonly tsig: Record<'formerr' | 'badkey' | 'badsig' | 'badtime' | 'badtrunc', number> = {
-    formerr: 0, badkey: 0, badsig: 0, badtime: 0, badtrunc: 0,
-  };
-  /** Signed messages that verified. */
-  tsigVerified = 0;
+  /** Signed messages (queries and updates) verified, and failed by reason. */
+  readonly tsig = new TsigCounters();
   /** Journal group commits (one fsync each) and the updates they carried. */
   commits = 0;
   committedUpdates = 0;

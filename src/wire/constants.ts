@@ -43,7 +43,6 @@ export const HEADER_SIZE = 12;
 export const MAX_NAME_WIRE = 255;
 export const MAX_LABEL = 63;
 export const DEFAULT_EDNS_UDP_SIZE = 1232;
-export const MIN_UDP_SIZE = 512;
 
 const typeNames = new Map<number, string>();
 for (const [k, v] of Object.entries(RRType)) typeNames.set(v, k);
@@ -90,7 +89,3 @@ export function rcodeToString(r: number): string {
   return `RCODE${r}`;
 }
 
-const opcodeNames = ['QUERY', 'IQUERY', 'STATUS', 'OPCODE3', 'NOTIFY', 'UPDATE'];
-export function opcodeToString(o: number): string {
-  return opcodeNames[o] ?? `OPCODE${o}`;
-}

@@ -19,7 +19,7 @@ function lower(c: number): number {
 
 /**
  * Domain → value with longest-suffix matching, compiled at load and read per query without
- * allocating (style §2.7 item 10: no list scans per query). A lookup walks the query's wire
+ * allocating (no list scans per query). A lookup walks the query's wire
  * QNAME once from the right, hashing each suffix as it grows by a label, and probes the table at
  * every label boundary; the deepest configured name that matches wins.
  */

@@ -35,10 +35,3 @@ export function* ixfrRecords(zone: Zone, diffs: readonly ZoneDiff[]): Generator<
   }
   yield soa;
 }
-
-/** Number of records `ixfrRecords` yields. */
-export function ixfrCount(diffs: readonly ZoneDiff[]): number {
-  let n = 2;
-  for (const d of diffs) n += d.deleted.length + d.added.length + 2;
-  return n;
-}

@@ -1,18 +1,16 @@
 /**
  * Shared pieces for the resolver tests (not a test file itself): query builders, a reply sink
- * that collects answers, a scripted in-process upstream group, and a small recursive chain
- * (resolver stages + responder) to drive end to end without sockets.
+ * that collects answers, a scripted in-process upstream group, and a harness that drives the
+ * daemon's real pipeline for a config without sockets.
  */
 import dnsPacket from 'dns-packet';
-import { AnswerSource, QueryContext, TransportKind, type ReplySink } from '../../src/pipeline/context.js';
-import { Responder } from '../../src/pipeline/responder.js';
-import { chain, type Stage } from '../../src/pipeline/stage.js';
-import { QueryStats } from '../../src/observability/query-stats.js';
-import type { AnswerCache } from '../../src/resolver/cache/answer-cache.js';
+import { stringify } from 'yaml';
+import { AnswerSource, type QueryContext, type ReplySink } from '../../src/pipeline/context.js';
 import { ManualClock } from '../../src/resolver/clock.js';
-import type { AnswerFilter, UpstreamQuerier } from '../../src/resolver/forwarder.js';
-import { Resolver, type ResolverOptions } from '../../src/resolver/resolver.js';
+import type { UpstreamQuerier } from '../../src/resolver/forwarder.js';
+import type { Resolver } from '../../src/resolver/resolver.js';
 import { UpstreamError, type UpstreamQuestion, type UpstreamResult } from '../../src/resolver/upstream/index.js';
+import { pipelineFromYaml, type TestPipeline } from './pipeline.js';
 
 export interface QueryOpts {
   id?: number;
@@ -153,49 +151,78 @@ export const soa = (zone: string, ttl: number, minimum: number): Rec => ({
   data: { mname: 'ns1.' + zone, rname: 'hostmaster.' + zone, serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum },
 });
 
-/** A recursive chain over a Resolver, a manual clock and one collecting sink. */
+/** Addresses the scripted groups are configured at (the harness picks a group by its first server). */
+const SCRIPTED: Record<string, string> = {};
+let nextScripted = 1;
+
+/** A config upstream list naming a scripted group (`servers('main')` in a Harness config). */
+export function servers(name: string): { address: string }[] {
+  SCRIPTED[name] ??= `192.0.2.${nextScripted++}`;
+  return [{ address: SCRIPTED[name] }];
+}
+
+/** Config as a test writes it: the YAML sections as an object (stringified for the real loader). */
+export type HarnessConfig = Record<string, unknown>;
+
+/**
+ * The daemon's real pipeline (test/helpers/pipeline.ts) for a config, over a manual clock and
+ * one collecting sink; queries come in as the UDP listener hands them over.
+ */
 export class Harness {
   readonly clock = new ManualClock(10_000);
   readonly sink = new CollectSink();
-  readonly stats = new QueryStats();
-  readonly responder = new Responder({ udpPayloadSize: 1232, stats: this.stats });
-  readonly resolver: Resolver;
-  readonly head: Stage;
+  #p!: TestPipeline;
   #id = 1;
 
-  /** `groups` maps the first server name of each spec list to a scripted group; null uses real UpstreamGroups. */
-  constructor(opts: ResolverOptions, groups: Record<string, ScriptedUpstream> | null, extra: { cache?: AnswerCache; filter?: AnswerFilter } = {}) {
-    const byFirstServer = (specs: { name: string }[]): ScriptedUpstream => {
-      const g = groups?.[specs[0]!.name];
-      if (!g) throw new Error(`no scripted group ${specs[0]!.name}`);
+  private constructor() {}
+
+  /**
+   * `config` is the YAML config as an object; `groups` maps the names given to `servers()` to
+   * scripted groups (null: real upstream clients). `extra.previous` is the harness being
+   * reloaded (its cache is kept); `resolutionTimeout` is the upstream budget in seconds.
+   */
+  static async create(config: HarnessConfig, groups: Record<string, ScriptedUpstream> | null, extra: { previous?: Harness; resolutionTimeout?: number } = {}): Promise<Harness> {
+    const h = new Harness();
+    const byFirstServer = (specs: { address?: string }[]): ScriptedUpstream => {
+      const name = Object.keys(SCRIPTED).find((n) => SCRIPTED[n] === specs[0]!.address);
+      const g = name === undefined ? undefined : groups?.[name];
+      if (!g) throw new Error(`no scripted group at ${specs[0]!.address}`);
       return g;
     };
-    this.resolver = new Resolver(opts, {
-      clock: this.clock, cache: extra.cache ?? null, filter: extra.filter ?? null,
-      ...(groups !== null ? { createGroup: byFirstServer } : {}),
+    h.#p = await pipelineFromYaml(stringify(config), {
+      previous: extra.previous ? extra.previous.#p : null,
+      resolver: {
+        clock: h.clock,
+        ...(groups !== null ? { createGroup: byFirstServer } : {}),
+        ...(extra.resolutionTimeout !== undefined ? { resolutionTimeout: extra.resolutionTimeout } : {}),
+      },
     });
-    this.head = chain(this.resolver.createStages(this.responder));
+    return h;
   }
 
-  /** Sends one query through the chain from `address`; resolves with its reply. */
+  /** The forwarding side of the pipeline (the config forwards something). */
+  get resolver(): Resolver {
+    const r = this.#p.pipeline.resolver;
+    if (r === null) throw new Error('nothing is forwarded in this config');
+    return r;
+  }
+
+  get pipeline(): TestPipeline {
+    return this.#p;
+  }
+
+  /** Sends one query through the pipeline from `address`; resolves with its reply. */
   ask(name: string, type = 'A', o: QueryOpts & { address?: string } = {}): Promise<Reply> {
     const id = o.id ?? this.#id++;
-    const ctx = new QueryContext();
     const msg = query(name, type, { ...o, id });
-    ctx.reset(msg, o.address ?? '127.0.0.1', 40000, 4, TransportKind.Udp, this.sink, null, performance.now());
-    if (!ctx.q.parse(msg)) throw new Error(`bad test query: ${ctx.q.error}`);
-    ctx.maxSize = 1232;
     const p = this.sink.expect(id);
-    this.head.handle(ctx);
+    this.#p.handle(msg, o.address ?? '127.0.0.1', this.sink);
     return p;
   }
 
   close(): Promise<void> {
-    return this.resolver.close();
+    return this.#p.close();
   }
 }
-
-/** A spec list naming a scripted group (the harness picks groups by the first server's name). */
-export const servers = (name: string) => [{ name, address: '127.0.0.1', port: 53, protocol: 'udp' as const }];
 
 export { AnswerSource };

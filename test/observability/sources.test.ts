@@ -6,7 +6,8 @@ import { ReloadStats } from '../../src/observability/reloads.js';
 import { cacheSource, rebindingSource, upstreamSource } from '../../src/observability/sources/resolver.js';
 import { serverSource } from '../../src/observability/sources/server.js';
 import { transportSource } from '../../src/observability/sources/transport.js';
-import { tsigSource, updateSource } from '../../src/observability/sources/update.js';
+import { updateSource } from '../../src/observability/sources/update.js';
+import { TsigCounters, tsigSource } from '../../src/tsig/metrics.js';
 import { viewSource } from '../../src/observability/sources/views.js';
 import { AnswerCache } from '../../src/resolver/cache/answer-cache.js';
 import { ViewCounters } from '../../src/view/views.js';
@@ -128,7 +129,10 @@ t.test('views, updates, TSIG', async (t) => {
   const m = new Metrics({ processMetrics: false });
   m.add(viewSource(() => [{ name: 'lan', counters: lan }, { name: 'default', counters: new ViewCounters() }]));
   m.add(updateSource(() => [{ zone: 'home.lan.', result: 'noerror', count: 12 }, { zone: 'home.lan.', result: 'refused', count: 1 }]));
-  m.add(tsigSource(() => ({ badsig: 2 })));
+  const tsig = new TsigCounters();
+  tsig.failures.badsig = 2;
+  tsig.verified = 7;
+  m.add(tsigSource(() => tsig));
   const text = await m.text();
   t.match(text, line('horizond_view_translated_answers_total', 'view="lan"', 5));
   t.match(text, line('horizond_view_translated_addresses_total', 'view="lan"', 6));
@@ -137,4 +141,5 @@ t.test('views, updates, TSIG', async (t) => {
   t.match(text, line('horizond_updates_total', 'zone="home.lan.",result="refused"', 1));
   t.match(text, line('horizond_tsig_failures_total', 'reason="badsig"', 2));
   t.match(text, line('horizond_tsig_failures_total', 'reason="badtime"', 0));
+  t.match(text, line('horizond_tsig_verified_total', '', 7));
 });

@@ -5,7 +5,7 @@ import { Harness, AnswerSource, ttlOf } from '../helpers/resolver.js';
 
 /** End to end over real sockets: Resolver + UpstreamGroup + fake upstream servers on 127.0.0.1. */
 
-const spec = (name: string, up: FakeUpstream) => ({ name, address: up.address, port: up.port, protocol: 'udp' as const });
+const spec = (_name: string, up: FakeUpstream) => ({ address: up.address, port: up.port });
 const ip = (r: { msg: { answers?: unknown[] } }) => (r.msg.answers![0] as { data: string }).data;
 
 async function upstreams(t: { teardown(fn: () => unknown): void }, n: number): Promise<FakeUpstream[]> {
@@ -18,7 +18,7 @@ t.test('failover to the next upstream, then the answer comes from cache', async 
   const [dead, live] = await upstreams(t, 2);
   dead!.setDefault({ drop: true });
   live!.set('www.example.com.', { answer: [aRecord('www.example.com.', '192.0.2.80', 300)] });
-  const h = new Harness({ upstreams: [spec('dead', dead!), spec('live', live!)], upstream: { timeoutMs: 150, attempts: 1 } }, null);
+  const h = await Harness.create({ forward: { upstreams: [spec('dead', dead!), spec('live', live!)], timeout: 0.15, attempts: 1 } }, null);
   t.teardown(() => h.close());
   const r = await h.ask('www.example.com');
   t.equal(r.rcode, 0);
@@ -38,7 +38,7 @@ t.test('coalescing and negative caching over the wire', async (t) => {
   const [up] = await upstreams(t, 1);
   up!.set('slow.example.com.', { answer: [aRecord('slow.example.com.', '192.0.2.81', 300)], delayMs: 50 });
   up!.set('gone.example.com.', { rcode: RCode.NXDomain, authority: [soaRecord('example.com.', 900, 60)] });
-  const h = new Harness({ upstreams: [spec('up', up!)] }, null);
+  const h = await Harness.create({ forward: { upstreams: [spec('up', up!)] } }, null);
   t.teardown(() => h.close());
   const rs = await Promise.all([1, 2, 3, 4, 5, 6].map(() => h.ask('slow.example.com')));
   t.ok(rs.every((r) => ip(r) === '192.0.2.81'));
@@ -53,7 +53,7 @@ t.test('coalescing and negative caching over the wire', async (t) => {
 t.test('a UDP truncation is retried over TCP by the group and the full answer cached', async (t) => {
   const [up] = await upstreams(t, 1);
   up!.set('big.example.com.', { answer: [aRecord('big.example.com.', '192.0.2.82', 300)], truncate: true });
-  const h = new Harness({ upstreams: [spec('up', up!)] }, null);
+  const h = await Harness.create({ forward: { upstreams: [spec('up', up!)] } }, null);
   t.teardown(() => h.close());
   const r = await h.ask('big.example.com');
   t.notOk(r.msg.flag_tc);
@@ -66,10 +66,10 @@ t.test('upstream SERVFAIL is cached for servfailTtl; stale covers an outage', as
   const [up] = await upstreams(t, 1);
   up!.set('broken.example.com.', { rcode: RCode.ServFail });
   up!.set('app.example.com.', { answer: [aRecord('app.example.com.', '192.0.2.83', 60)] });
-  const h = new Harness({
-    upstreams: [spec('up', up!)], upstream: { timeoutMs: 100, attempts: 1 }, resolutionTimeout: 0.5,
+  const h = await Harness.create({
+    forward: { upstreams: [spec('up', up!)], timeout: 0.1, attempts: 1 },
     cache: { serveStale: { clientTimeout: 0.2 } },
-  }, null);
+  }, null, { resolutionTimeout: 0.5 });
   t.teardown(() => h.close());
   t.equal((await h.ask('broken.example.com')).rcode, 2);
   t.equal((await h.ask('broken.example.com')).source, AnswerSource.Cache);
@@ -89,7 +89,7 @@ t.test('conditional forwarding reaches its own server', async (t) => {
   const [main, corp] = await upstreams(t, 2);
   main!.setDefault({ answer: [] });
   corp!.set('db.corp.example.', { answer: [aRecord('db.corp.example.', '10.9.9.9', 300)] });
-  const h = new Harness({ upstreams: [spec('main', main!)], domains: [{ name: 'corp.example.', upstreams: [spec('corp', corp!)] }] }, null);
+  const h = await Harness.create({ forward: { upstreams: [spec('main', main!)], domains: [{ name: 'corp.example.', upstreams: [spec('corp', corp!)] }] } }, null);
   t.teardown(() => h.close());
   t.equal(ip(await h.ask('db.corp.example')), '10.9.9.9');
   t.equal(main!.count(), 0);

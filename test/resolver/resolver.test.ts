@@ -1,12 +1,11 @@
 import t from 'tap';
-import { RebindingFilter } from '../../src/resolver/rebinding.js';
 import { Harness, ScriptedUpstream, AnswerSource, a, soa, servers, ttlOf } from '../helpers/resolver.js';
 
-const base = { upstreams: servers('main') };
+const base = { forward: { upstreams: servers('main') } };
 
 t.test('a cached answer counts its TTL down and echoes ID and question case', async (t) => {
   const up = new ScriptedUpstream(() => ({ answers: [a('www.example.com', '192.0.2.1', 300)] }));
-  const h = new Harness(base, { main: up });
+  const h = await Harness.create(base, { main: up });
   t.teardown(() => h.close());
 
   const first = await h.ask('www.example.com', 'A', { id: 0x0101 });
@@ -36,7 +35,7 @@ t.test('TTLs are clamped to minTtl and maxTtl', async (t) => {
   const up = new ScriptedUpstream((q) => ({
     answers: [a(q.qname, '192.0.2.9', q.qname.startsWith('short') ? 5 : 9_999_999)],
   }));
-  const h = new Harness({ ...base, cache: { minTtl: 60, maxTtl: 86_400 } }, { main: up });
+  const h = await Harness.create({ ...base, cache: { minTtl: 60, maxTtl: 86_400 } }, { main: up });
   t.teardown(() => h.close());
   t.equal(ttlOf((await h.ask('short.example.com')).msg.answers![0]), 60);
   t.equal(ttlOf((await h.ask('long.example.com')).msg.answers![0]), 86_400);
@@ -54,7 +53,7 @@ t.test('NXDOMAIN and NODATA are cached by the SOA rule; without an SOA they are 
     if (q.qname.startsWith('big.')) return { rcode: 3, authorities: [soa('example.com', 86_400, 86_400)] };
     return { rcode: 3 }; // no SOA
   });
-  const h = new Harness({ ...base, cache: { negativeMaxTtl: 10_800 } }, { main: up });
+  const h = await Harness.create({ ...base, cache: { negativeMaxTtl: 10_800 } }, { main: up });
   t.teardown(() => h.close());
 
   const nx = await h.ask('nx.example.com');
@@ -84,7 +83,7 @@ t.test('NXDOMAIN and NODATA are cached by the SOA rule; without an SOA they are 
 
 t.test('concurrent misses for one key share one upstream query', async (t) => {
   const up = new ScriptedUpstream(() => ({ answers: [a('busy.example.com', '192.0.2.7', 300)], delayMs: 30 }));
-  const h = new Harness(base, { main: up });
+  const h = await Harness.create(base, { main: up });
   t.teardown(() => h.close());
   const names = ['busy.example.com', 'BUSY.example.com', 'Busy.Example.Com', 'busy.EXAMPLE.com', 'bUsY.example.com'];
   const replies = await Promise.all(names.map((n, i) => h.ask(n, 'A', { id: 100 + i })));
@@ -103,7 +102,7 @@ t.test('concurrent misses for one key share one upstream query', async (t) => {
 t.test('a hit in the last 10% of the TTL starts one background refresh', async (t) => {
   let ip = '192.0.2.1';
   const up = new ScriptedUpstream(() => ({ answers: [a('pre.example.com', ip, 100)], delayMs: 20 }));
-  const h = new Harness(base, { main: up });
+  const h = await Harness.create(base, { main: up });
   t.teardown(() => h.close());
   await h.ask('pre.example.com');
   h.clock.advance(85);
@@ -128,7 +127,7 @@ t.test('a hit in the last 10% of the TTL starts one background refresh', async (
 t.test('resolution failures are cached briefly (RFC 9520)', async (t) => {
   let mode: 'fail' | 'ok' = 'fail';
   const up = new ScriptedUpstream(() => (mode === 'fail' ? { fail: 'failed' } : { answers: [a('sf.example.com', '192.0.2.3', 300)] }));
-  const h = new Harness({ ...base, cache: { servfailTtl: 5 } }, { main: up });
+  const h = await Harness.create({ ...base, cache: { servfailTtl: 5 } }, { main: up });
   t.teardown(() => h.close());
   const r1 = await h.ask('sf.example.com');
   t.equal(r1.rcode, 2);
@@ -156,7 +155,7 @@ t.test('resolution failures are cached briefly (RFC 9520)', async (t) => {
 
 t.test('truncated answers are passed on but never cached', async (t) => {
   const up = new ScriptedUpstream(() => ({ answers: [a('tc.example.com', '192.0.2.4', 300)], tc: true }));
-  const h = new Harness(base, { main: up });
+  const h = await Harness.create(base, { main: up });
   t.teardown(() => h.close());
   const r = await h.ask('tc.example.com');
   t.ok(r.msg.flag_tc, 'TC passed on so the client retries over TCP');
@@ -166,7 +165,7 @@ t.test('truncated answers are passed on but never cached', async (t) => {
 
 t.test('local NXDOMAIN names never reach an upstream', async (t) => {
   const up = new ScriptedUpstream(() => ({ answers: [a('x', '192.0.2.5', 300)] }));
-  const h = new Harness({ ...base, nxdomain: ['blocked.example', 'wpad'] }, { main: up });
+  const h = await Harness.create({ forward: { ...base.forward, nxdomain: ['blocked.example', 'wpad'] } }, { main: up });
   t.teardown(() => h.close());
   for (const n of ['blocked.example', 'a.b.BLOCKED.example', 'wpad']) {
     const r = await h.ask(n);
@@ -185,9 +184,11 @@ t.test('conditional forwarding sends a domain to its own upstream group', async 
   const main = new ScriptedUpstream((q) => ({ answers: [a(q.qname, '192.0.2.10', 300)] }));
   const corp = new ScriptedUpstream((q) => ({ answers: [a(q.qname, '10.1.1.1', 300)] }));
   const lab = new ScriptedUpstream((q) => ({ answers: [a(q.qname, '10.2.2.2', 300)] }));
-  const h = new Harness({
-    ...base,
-    domains: [{ name: 'corp.example', upstreams: servers('corp') }, { name: 'lab.corp.example.', upstreams: servers('lab') }],
+  const h = await Harness.create({
+    forward: {
+      ...base.forward,
+      domains: [{ name: 'corp.example', upstreams: servers('corp') }, { name: 'lab.corp.example.', upstreams: servers('lab') }],
+    },
   }, { main, corp, lab });
   t.teardown(() => h.close());
   t.equal((await h.ask('Host.CORP.example').then((r) => r.msg.answers![0] as { data: string })).data, '10.1.1.1');
@@ -199,7 +200,7 @@ t.test('conditional forwarding sends a domain to its own upstream group', async 
 
 t.test('recursion is refused outside the allow list, and without any upstream', async (t) => {
   const up = new ScriptedUpstream(() => ({ answers: [a('x', '192.0.2.5', 300)] }));
-  const h = new Harness({ ...base, recursion: { allow: ['192.168.0.0/16', '::1/128'] } }, { main: up });
+  const h = await Harness.create({ ...base, recursion: { allow: ['192.168.0.0/16', '::1/128'] } }, { main: up });
   t.teardown(() => h.close());
   const out = await h.ask('www.example.com', 'A', { address: '203.0.113.9' });
   t.equal(out.rcode, 5);
@@ -209,7 +210,7 @@ t.test('recursion is refused outside the allow list, and without any upstream', 
   t.equal((await h.ask('www.example.com', 'A', { address: '127.0.0.1' })).rcode, 5, 'loopback not in this list');
   t.equal(up.count(), 1);
 
-  const none = new Harness({}, {});
+  const none = await Harness.create({}, {});
   t.teardown(() => none.close());
   const r = await none.ask('www.example.com');
   t.equal(r.rcode, 5, 'no upstream for the name: REFUSED');
@@ -217,10 +218,10 @@ t.test('recursion is refused outside the allow list, and without any upstream', 
 
 t.test('a reload keeps the cache; close lets queries in flight finish', async (t) => {
   const up = new ScriptedUpstream((q) => ({ answers: [a(q.qname, '192.0.2.20', 300)], delayMs: q.qname.startsWith('slow') ? 80 : 0 }));
-  const h1 = new Harness(base, { main: up });
+  const h1 = await Harness.create(base, { main: up });
   await h1.ask('kept.example.com');
   const pending = h1.ask('slow.example.com');
-  const h2 = new Harness(base, { main: up }, { cache: h1.resolver.cache });
+  const h2 = await Harness.create(base, { main: up }, { previous: h1 });
   t.teardown(() => h2.close());
   t.equal(h2.resolver.cache, h1.resolver.cache, 'same cache object with unchanged limits');
   const closed = h1.close();
@@ -232,7 +233,7 @@ t.test('a reload keeps the cache; close lets queries in flight finish', async (t
   t.equal((await h2.ask('slow.example.com')).source, AnswerSource.Cache, 'an answer landing during the drain was kept');
   t.equal(up.count(), 2);
 
-  const h3 = new Harness({ ...base, cache: { maxEntries: 1 } }, { main: up }, { cache: h2.resolver.cache });
+  const h3 = await Harness.create({ ...base, cache: { maxEntries: 1 } }, { main: up }, { previous: h2 });
   t.teardown(() => h3.close());
   t.not(h3.resolver.cache, h2.resolver.cache, 'new limits: a resized copy');
   t.equal(h3.resolver.stats().entries, 1);
@@ -242,11 +243,7 @@ t.test('upstream answers pass the rebinding filter before they are cached', asyn
   const up = new ScriptedUpstream((q) => q.qname.startsWith('mixed')
     ? { answers: [a(q.qname, '192.168.1.10', 300), a(q.qname, '198.51.100.7', 300)] }
     : { answers: [a(q.qname, '192.168.1.10', 300)] });
-  const filter = new RebindingFilter({
-    privateDomains: ['lan.'],
-    privateNetworks: [{ family: 4, address: '192.168.0.0', length: 16, bytes: [192, 168, 0, 0] }],
-  });
-  const h = new Harness(base, { main: up }, { filter });
+  const h = await Harness.create({ ...base, rebinding: { privateDomains: ['lan.'], privateNetworks: ['192.168.0.0/16'] } }, { main: up });
   t.teardown(() => h.close());
   const mixed = await h.ask('mixed.example.com');
   t.same(mixed.msg.answers!.map((r) => (r as { data: string }).data), ['198.51.100.7'], 'private address removed');

@@ -1,14 +1,14 @@
 import t from 'tap';
 import { Harness, ScriptedUpstream, AnswerSource, a, soa, servers, ttlOf, type Script } from '../helpers/resolver.js';
 
-const base = { upstreams: servers('main') };
+const base = { forward: { upstreams: servers('main') } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ip = (r: { msg: { answers?: unknown[] } }) => (r.msg.answers![0] as { data: string }).data;
 
 t.test('the serve-stale timeline (RFC 8767)', async (t) => {
   let script: Script = { answers: [a('app.example.com', '192.0.2.1', 100)] };
   const up = new ScriptedUpstream(() => script);
-  const h = new Harness({ ...base, cache: { serveStale: { maxStale: 86_400 } } }, { main: up });
+  const h = await Harness.create({ ...base, cache: { serveStale: { maxStale: 86_400 } } }, { main: up });
   t.teardown(() => h.close());
 
   // fresh
@@ -72,7 +72,7 @@ t.test('the serve-stale timeline (RFC 8767)', async (t) => {
 t.test('client response timer: stale at the timer, cache updated when the slow answer lands', async (t) => {
   let script: Script = { answers: [a('slow.example.com', '192.0.2.1', 100)] };
   const up = new ScriptedUpstream(() => script);
-  const h = new Harness({ ...base, resolutionTimeout: 4 }, { main: up });
+  const h = await Harness.create(base, { main: up }, { resolutionTimeout: 4 });
   t.teardown(() => h.close());
   await h.ask('slow.example.com');
   h.clock.advance(200);
@@ -96,7 +96,7 @@ t.test('client response timer: stale at the timer, cache updated when the slow a
 t.test('a hanging upstream: stale at the timer, then the recheck window after the budget', async (t) => {
   let script: Script = { answers: [a('hang.example.com', '192.0.2.1', 100)] };
   const up = new ScriptedUpstream(() => script);
-  const h = new Harness({ ...base, resolutionTimeout: 0.4, cache: { serveStale: { clientTimeout: 0.1 } } }, { main: up });
+  const h = await Harness.create({ ...base, cache: { serveStale: { clientTimeout: 0.1 } } }, { main: up }, { resolutionTimeout: 0.4 });
   t.teardown(() => h.close());
   await h.ask('hang.example.com');
   h.clock.advance(101);
@@ -119,7 +119,7 @@ t.test('a hanging upstream: stale at the timer, then the recheck window after th
 
 t.test('waiters without stale data get SERVFAIL when the budget runs out', async (t) => {
   const up = new ScriptedUpstream(() => ({ hang: true }));
-  const h = new Harness({ ...base, resolutionTimeout: 0.2 }, { main: up });
+  const h = await Harness.create(base, { main: up }, { resolutionTimeout: 0.2 });
   t.teardown(() => h.close());
   const [r1, r2] = await Promise.all([h.ask('void.example.com'), h.ask('void.example.com')]);
   t.equal(r1.rcode, 2);
@@ -132,7 +132,7 @@ t.test('waiters without stale data get SERVFAIL when the budget runs out', async
 t.test('stale NXDOMAIN carries EDE 19; serve-stale off gives SERVFAIL', async (t) => {
   let script: Script = { rcode: 3, authorities: [soa('example.com', 60, 60)] };
   const up = new ScriptedUpstream(() => script);
-  const h = new Harness(base, { main: up });
+  const h = await Harness.create(base, { main: up });
   t.teardown(() => h.close());
   await h.ask('nope.example.com');
   h.clock.advance(61);
@@ -145,7 +145,7 @@ t.test('stale NXDOMAIN carries EDE 19; serve-stale off gives SERVFAIL', async (t
 
   let s2: Script = { answers: [a('off.example.com', '192.0.2.1', 100)] };
   const up2 = new ScriptedUpstream(() => s2);
-  const off = new Harness({ ...base, cache: { serveStale: { enabled: false } } }, { main: up2 });
+  const off = await Harness.create({ ...base, cache: { serveStale: { enabled: false } } }, { main: up2 });
   t.teardown(() => off.close());
   await off.ask('off.example.com');
   off.clock.advance(101);
@@ -158,7 +158,7 @@ t.test('stale NXDOMAIN carries EDE 19; serve-stale off gives SERVFAIL', async (t
 t.test('a failed prefetch keeps the fresh entry and waits before trying again', async (t) => {
   let script: Script = { answers: [a('pf.example.com', '192.0.2.1', 100)] };
   const up = new ScriptedUpstream(() => script);
-  const h = new Harness(base, { main: up });
+  const h = await Harness.create(base, { main: up });
   t.teardown(() => h.close());
   await h.ask('pf.example.com');
   script = { fail: 'failed' };

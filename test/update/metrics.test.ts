@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Metrics, type MetricDef } from '../../src/observability/metrics.js';
 import { HORIZOND_METRICS } from '../../src/observability/catalog.js';
-import { tsigSource, updateSource } from '../../src/observability/sources/update.js';
+import { updateSource } from '../../src/observability/sources/update.js';
 import { updateDetailSource, UpdateCounters } from '../../src/update/metrics.js';
 
 /** The families updateDetailSource writes (to be added to observability/catalog.ts). */
@@ -17,24 +17,21 @@ const DETAIL: MetricDef[] = [
 ];
 
 t.test('counters are published at scrape time through the metrics sources', async (t) => {
-  const defs = HORIZOND_METRICS.filter((d) => d.name === 'horizond_updates_total' || d.name === 'horizond_tsig_failures_total');
-  t.equal(defs.length, 2, 'the catalog defines the two shared families');
+  const defs = HORIZOND_METRICS.filter((d) => d.name === 'horizond_updates_total');
+  t.equal(defs.length, 1, 'the catalog defines the shared family');
   const metrics = new Metrics({ processMetrics: false, definitions: [...defs, ...DETAIL] });
   const c = new UpdateCounters();
   metrics.add(updateSource(() => c.results()));
-  metrics.add(tsigSource(() => c.tsig));
   metrics.add(updateDetailSource(c));
   c.result('home.lan.', 'NOERROR');
   c.result('home.lan.', 'NOERROR');
   c.result('other', 'NOTAUTH');
   c.refused.network = 2;
-  c.tsig.badsig = 1;
   c.commits = 4;
   let text = await metrics.text();
   t.match(text, /horizond_updates_total\{zone="home\.lan\.",result="noerror"\} 2/);
   t.match(text, /horizond_updates_total\{zone="other",result="notauth"\} 1/);
   t.match(text, /horizond_update_refusals_total\{reason="network"\} 2/);
-  t.match(text, /horizond_tsig_failures_total\{reason="badsig"\} 1/);
   t.match(text, /horizond_update_journal_commits_total 4/);
   c.commits = 6;
   text = await metrics.text();

@@ -24,8 +24,8 @@ const table = {
 const ttl = (wire: Buffer, i = 0) => (decode(wire).answers![i] as { ttl: number }).ttl;
 
 t.test('hairpin: LAN gets the internal address, k8s the public one, from one cache entry', async (t) => {
-  const c = buildChain(hairpinYaml(), table);
-  t.teardown(() => c.resolver.close());
+  const c = await buildChain(hairpinYaml(), table);
+  t.teardown(() => c.close());
   const lan = await c.ask('app.example.net', 'A', LAN);
   t.same(answers(lan.wire), ['app.example.net A 10.0.20.200']);
   t.equal(lan.source, AnswerSource.Upstream);
@@ -46,8 +46,8 @@ t.test('hairpin: LAN gets the internal address, k8s the public one, from one cac
 });
 
 t.test('translateReverse: PTR of the internal address is the external one\'s, from upstream', async (t) => {
-  const c = buildChain(hairpinYaml(), table);
-  t.teardown(() => c.resolver.close());
+  const c = await buildChain(hairpinYaml(), table);
+  t.teardown(() => c.close());
   const r = await c.ask('200.20.0.10.IN-ADDR.arpa', 'PTR', LAN);
   const msg = decode(r.wire);
   t.equal(msg.rcode, 'NOERROR');
@@ -70,8 +70,8 @@ t.test('translateReverse: PTR of the internal address is the external one\'s, fr
 });
 
 t.test('translateReverse from a local zone, NXDOMAIN and SERVFAIL keep the client\'s question', async (t) => {
-  const c = buildChain(undefined, {});
-  t.teardown(() => c.resolver.close());
+  const c = await buildChain(undefined, {});
+  t.teardown(() => c.close());
   const r = await c.ask('50.1.168.192.in-addr.arpa', 'PTR', LAN);
   t.equal(r.source, AnswerSource.Authoritative);
   t.same(answers(r.wire), ['50.1.168.192.in-addr.arpa PTR app.example.net']);
@@ -89,8 +89,8 @@ t.test('translateReverse from a local zone, NXDOMAIN and SERVFAIL keep the clien
 });
 
 t.test('CNAME into a local zone: the rest of the chain is the view\'s own data', async (t) => {
-  const c = buildChain(undefined, table);
-  t.teardown(() => c.resolver.close());
+  const c = await buildChain(undefined, table);
+  t.teardown(() => c.close());
   const lan = await c.ask('cdn.example.com', 'A', LAN);
   t.same(answers(lan.wire), ['cdn.example.com CNAME app.example.net', 'app.example.net CNAME example.net', 'example.net A 192.168.1.50']);
   const k8s = await c.ask('cdn.example.com', 'A', K8S);
@@ -100,8 +100,8 @@ t.test('CNAME into a local zone: the rest of the chain is the view\'s own data',
 });
 
 t.test('fallthrough names are forwarded, translated on the way out', async (t) => {
-  const c = buildChain(undefined, { 'jira.corp.example/A': [A('jira.corp.example', '203.0.113.10')] });
-  t.teardown(() => c.resolver.close());
+  const c = await buildChain(undefined, { 'jira.corp.example/A': [A('jira.corp.example', '203.0.113.10')] });
+  t.teardown(() => c.close());
   t.same(answers((await c.ask('wiki.corp.example', 'A', LAN)).wire), ['wiki.corp.example A 192.168.1.80']);
   const r = await c.ask('jira.corp.example', 'A', LAN);
   t.equal(r.source, AnswerSource.Upstream);
@@ -109,8 +109,8 @@ t.test('fallthrough names are forwarded, translated on the way out', async (t) =
 });
 
 t.test('rebinding runs on the upstream answer, translation after it: translated answers are never blocked', async (t) => {
-  const c = buildChain(hairpinYaml(), { ...table, 'evil.example.com/A': [A('evil.example.com', '10.0.20.200')] });
-  t.teardown(() => c.resolver.close());
+  const c = await buildChain(hairpinYaml(), { ...table, 'evil.example.com/A': [A('evil.example.com', '10.0.20.200')] });
+  t.teardown(() => c.close());
   const lan = await c.ask('app.example.net', 'A', LAN);
   t.same(answers(lan.wire), ['app.example.net A 10.0.20.200'], 'private after translation, delivered');
   const evil = await c.ask('evil.example.com', 'A', LAN);

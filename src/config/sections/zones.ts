@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../defaults.js';
 import { readableFile } from '../files.js';
 import { domainName } from '../names.js';
-import { bool, list, object, oneOf, optional, path, required, withDefault, type Validator } from '../schema.js';
+import { bool, described, list, object, oneOf, optional, path, required, withDefault, type Validator } from '../schema.js';
 import { JOURNAL_ON_CORRUPT } from './server.js';
 import type { ZoneConfig } from '../types.js';
 import { finishReplication, replicationFields } from './replication.js';
@@ -42,8 +42,14 @@ function zone(secondary: boolean): Validator<ZoneConfig> {
 const primaryZone = zone(false);
 const secondaryZone = zone(true);
 
-/** A zone mapping, validated by its `type` (a bad type is reported by the primary shape). */
-const anyZone: Validator<ZoneConfig> = (at) => (at.child('type').value === 'secondary' ? secondaryZone(at) : primaryZone(at));
+/**
+ * A zone mapping, validated by its `type` (a bad type is reported by the primary shape). Tools
+ * reading the definition see the primary shape (the secondary one has the same keys).
+ */
+const anyZone: Validator<ZoneConfig> = described(
+  (at) => (at.child('type').value === 'secondary' ? secondaryZone(at) : primaryZone(at)),
+  primaryZone.spec!,
+);
 
 /** Parses a list of zones; names are unique within it. */
 export const parseZones = list(anyZone, { unique: { key: (z) => z.name, what: 'zone', at: 'name' } });

@@ -15,18 +15,3 @@ export function updateSource(get: () => Iterable<UpdateCount>): MetricsSource {
     },
   };
 }
-
-/** TSIG verification failures. Reasons: `badkey`, `badsig`, `badtime`, `badtrunc`, `formerr`. */
-export const TSIG_FAILURE_REASONS = ['badkey', 'badsig', 'badtime', 'badtrunc', 'formerr'] as const;
-export type TsigFailureReason = (typeof TSIG_FAILURE_REASONS)[number];
-
-/** TSIG failures by reason; every reason is published (0 when it never happened). */
-export function tsigSource(get: () => Readonly<Partial<Record<TsigFailureReason, number>>> | null): MetricsSource {
-  return {
-    collect(sink: MetricsSink): void {
-      const f = get();
-      if (f === null) return;
-      for (const reason of TSIG_FAILURE_REASONS) sink.value('horizond_tsig_failures_total', { reason }, f[reason] ?? 0);
-    },
-  };
-}

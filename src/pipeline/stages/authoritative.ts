@@ -1,4 +1,4 @@
-import { Opcode, RCode, RRType } from '../../wire/constants.js';
+import { Opcode, RRType } from '../../wire/constants.js';
 import { encodeMessage } from '../../wire/message.js';
 import { readName } from '../../wire/name.js';
 import { stampResponse } from '../../wire/stamp.js';
@@ -34,16 +34,14 @@ export interface AuthoritativeSource {
 /** Resolves the zone data a query should see: the client's view may carry its own store. */
 export type ZoneSourceFor = (ctx: QueryContext) => AuthoritativeSource;
 
-/** Whether this client is offered recursion (sets RA on authoritative answers too). */
-export type RecursionFor = (ctx: QueryContext) => boolean;
-
 const NOT_OURS = null;
 const MEMO_LIMIT = 50_000;
 
 /**
  * Per-source memo of encoded answers keyed by the query key (lower-cased QNAME wire, type,
  * class, DO/CD): a repeat question costs a Map lookup and a copy-and-stamp instead of a zone
- * walk and an encode. A name inside a zone that still goes on down the chain (a fallthrough
+ * walk and an encode. It holds nothing that depends on the client: RA is clear in it and
+ * stamped per reply from `ctx.recursion`. A name inside a zone that still goes on down the chain (a fallthrough
  * zone) is remembered as null. Bounded: the oldest entry goes when full (Map order is
  * insertion order); everything goes when the zone data changes.
  */
@@ -55,20 +53,18 @@ class AnswerMemo {
 /**
  * Answers from the zones this server is authoritative for (RFC 1034 §4.3.2): exact matches,
  * CNAME chains, wildcards, referrals, NXDOMAIN/NODATA with the SOA. Names outside every zone go
- * on down the chain.
+ * on down the chain. RA says whether this client may recurse here (`ctx.recursion`).
  */
 export class AuthoritativeStage extends Stage {
   readonly name = 'authoritative';
   readonly #out: Responder;
   readonly #zonesFor: ZoneSourceFor;
-  readonly #recursionFor: RecursionFor;
   readonly #memos = new WeakMap<AuthoritativeSource, AnswerMemo>();
 
-  constructor(out: Responder, zonesFor: ZoneSourceFor, recursionFor: RecursionFor) {
+  constructor(out: Responder, zonesFor: ZoneSourceFor) {
     super();
     this.#out = out;
     this.#zonesFor = zonesFor;
-    this.#recursionFor = recursionFor;
   }
 
   handle(ctx: QueryContext): Outcome {
@@ -82,18 +78,18 @@ export class AuthoritativeStage extends Stage {
     const key = q.key();
     let wire = memo.map.get(key);
     if (wire === undefined) {
-      wire = this.#encode(ctx, source);
+      wire = this.#encode(ctx, source);  // RA clear: the memo is shared by every client
       if (memo.map.size >= MEMO_LIMIT) memo.map.delete(memo.map.keys().next().value!);
       memo.map.set(key, wire);
     }
     if (wire === NOT_OURS) return this.next.handle(ctx);
     ctx.source = AnswerSource.Authoritative;
     if (wire.length + this.#out.reserve(ctx) > ctx.maxSize) {
-      this.#out.sendMessage(ctx, this.#message(ctx, source)!); // truncated for this client
+      this.#out.sendMessage(ctx, this.#message(ctx, source, ctx.recursion)!); // truncated for this client
       return Outcome.Answered;
     }
     const out = stampResponse(wire, q);
-    if (this.#recursionFor(ctx)) out[3]! |= 0x80;
+    if (ctx.recursion) out[3]! |= 0x80;
     this.#out.send(ctx, out);
     return Outcome.Answered;
   }
@@ -103,7 +99,7 @@ export class AuthoritativeStage extends Stage {
    * amplifier, so RFC 8482's minimal answer is kept for UDP only. Rare, so not memoised.
    */
   #anyOverTcp(ctx: QueryContext, source: AuthoritativeSource): Outcome {
-    const msg = this.#message(ctx, source, true);
+    const msg = this.#message(ctx, source, ctx.recursion, true);
     if (msg === null) return this.next.handle(ctx);
     ctx.source = AnswerSource.Authoritative;
     this.#out.sendMessage(ctx, msg);
@@ -124,18 +120,18 @@ export class AuthoritativeStage extends Stage {
   }
 
   #encode(ctx: QueryContext, source: AuthoritativeSource): Buffer | null {
-    const msg = this.#message(ctx, source);
+    const msg = this.#message(ctx, source, false);
     return msg === null ? NOT_OURS : encodeMessage(msg);
   }
 
-  #message(ctx: QueryContext, source: AuthoritativeSource, allForAny = false): Message | null {
+  #message(ctx: QueryContext, source: AuthoritativeSource, ra: boolean, allForAny = false): Message | null {
     const q = ctx.q;
     const qname = readName(ctx.msg, q.qnameStart).name;
     const res = source.lookup(qname, q.qtype, q.ednsDo, allForAny);
     if (res === null) return null;
     return emptyMessage({
       id: q.id, qr: true, opcode: Opcode.Query, aa: res.aa, rd: q.rd, cd: q.cd,
-      ra: this.#recursionFor(ctx),
+      ra,
       rcode: res.rcode,
       question: [{ name: qname, type: q.qtype, class: q.qclass }],
       answer: res.answer, authority: res.authority, additional: res.additional,
@@ -143,4 +139,3 @@ export class AuthoritativeStage extends Stage {
   }
 }
 
-export { RCode };

@@ -2,7 +2,7 @@ import type { BlockingManager } from '../../blocking/manager.js';
 import { BlockedAnswers } from '../../blocking/answer.js';
 import type { BlockingConfig, ViewConfig } from '../../config/types.js';
 import { copyName } from '../../view/local-chain.js';
-import type { View, ViewSet } from '../../view/views.js';
+import type { ViewSet } from '../../view/views.js';
 import { EdeCode, HEADER_SIZE, RCode, RRType } from '../../wire/constants.js';
 import { skipName } from '../../wire/query-view.js';
 import { AnswerSource, type QueryContext } from '../context.js';
@@ -31,12 +31,12 @@ class ViewMasks {
   /** The mask of the query's view (refreshed first if the manager changed). */
   maskOf(ctx: QueryContext): number {
     if (this.manager.epoch !== this.#epoch) this.#refresh();
-    const v = ctx.view as View | null;
+    const v = ctx.view;
     return this.masks[v === null ? 0 : v.index]!;
   }
 
   indexOf(ctx: QueryContext): number {
-    const v = ctx.view as View | null;
+    const v = ctx.view;
     return v === null ? 0 : v.index;
   }
 

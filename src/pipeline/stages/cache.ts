@@ -1,18 +1,11 @@
 import type { AnswerCache } from '../../resolver/cache/answer-cache.js';
 import { EntryKind } from '../../resolver/cache/entry.js';
-import { sendFresh, sendStale } from '../../resolver/cache/serve.js';
+import type { CacheReplies } from '../cache-reply.js';
 import type { Clock } from '../../resolver/clock.js';
 import type { Forwarder } from '../../resolver/forwarder.js';
+import type { CacheConfig } from '../../config/types.js';
 import type { QueryContext } from '../context.js';
-import type { Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';
-
-export interface CacheStageSettings {
-  prefetch: boolean;
-  serveStale: boolean;
-  /** TTL of stale answers (seconds). */
-  staleAnswerTtl: number;
-}
 
 /**
  * The answer cache in the chain (Knot's peek): a fresh entry is patched and sent (the only
@@ -23,23 +16,23 @@ export interface CacheStageSettings {
  */
 export class CacheStage extends Stage {
   readonly name = 'cache';
-  readonly #out: Responder;
+  readonly #out: CacheReplies;
   readonly #cache: AnswerCache;
-  readonly #fwd: Forwarder;
+  readonly #fwd: Forwarder<QueryContext>;
   readonly #clock: Clock;
   readonly #prefetch: boolean;
   readonly #stale: boolean;
   readonly #staleTtl: number;
 
-  constructor(out: Responder, cache: AnswerCache, fwd: Forwarder, clock: Clock, settings: CacheStageSettings) {
+  constructor(out: CacheReplies, cache: AnswerCache, fwd: Forwarder<QueryContext>, clock: Clock, settings: CacheConfig) {
     super();
     this.#out = out;
     this.#cache = cache;
     this.#fwd = fwd;
     this.#clock = clock;
     this.#prefetch = settings.prefetch;
-    this.#stale = settings.serveStale;
-    this.#staleTtl = Math.max(1, Math.round(settings.staleAnswerTtl));
+    this.#stale = settings.serveStale.enabled;
+    this.#staleTtl = Math.max(1, Math.round(settings.serveStale.answerTtl));
   }
 
   handle(ctx: QueryContext): Outcome {
@@ -52,7 +45,7 @@ export class CacheStage extends Stage {
       const ttl = e.ttl(now);
       if (ttl > 0) {
         c.hits++;
-        sendFresh(this.#out, ctx, e, now);
+        this.#out.fresh(ctx, e, now);
         if (e.kind === EntryKind.Failure) {
           c.failureHits++;
         } else if (this.#prefetch && ttl * 10 <= e.origTtl && !e.refreshing && now >= e.retryAfter) {
@@ -64,11 +57,12 @@ export class CacheStage extends Stage {
         if (now < e.retryAfter) {
           // A refresh failed recently: answer stale without asking upstream (RFC 8767 §5).
           c.staleServed++;
-          sendStale(this.#out, ctx, e, this.#staleTtl);
+          this.#out.stale(ctx, e, this.#staleTtl);
           return Outcome.Answered;
         }
         c.misses++;
-        this.#fwd.join(ctx.detach(), key, e);
+        const w = ctx.detach();
+        if (!this.#fwd.join(w, w.q, key, e)) this.#out.refused(w); // a reload removed its upstreams
         return Outcome.Pending;
       }
     }

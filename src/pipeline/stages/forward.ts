@@ -7,14 +7,15 @@ import { Outcome, Stage } from '../stage.js';
 /**
  * The end of the recursive chain: a cache miss goes upstream. Concurrent misses for one key
  * share a single upstream query (the forwarder coalesces them); the answer is stored and sent
- * to every waiter with its own ID and question. Zone transfers are never forwarded.
+ * to every waiter with its own ID and question (cache-reply.ts). Zone transfers are never
+ * forwarded; a name no upstream group serves is REFUSED.
  */
 export class ForwardStage extends Stage {
   readonly name = 'forward';
   readonly #out: Responder;
-  readonly #fwd: Forwarder;
+  readonly #fwd: Forwarder<QueryContext>;
 
-  constructor(out: Responder, fwd: Forwarder) {
+  constructor(out: Responder, fwd: Forwarder<QueryContext>) {
     super();
     this.#out = out;
     this.#fwd = fwd;
@@ -26,7 +27,10 @@ export class ForwardStage extends Stage {
       this.#out.error(ctx, RCode.Refused, AnswerSource.Refused);
       return Outcome.Answered;
     }
-    const key = ctx.q.key();
-    return this.#fwd.join(ctx.detach(), key, null) ? Outcome.Pending : Outcome.Answered;
+    const w = ctx.detach();
+    if (this.#fwd.join(w, w.q, ctx.q.key(), null)) return Outcome.Pending;
+    // No upstream group serves this name (only conditional domains are configured).
+    this.#out.error(w, RCode.Refused, AnswerSource.Refused);
+    return Outcome.Answered;
   }
 }

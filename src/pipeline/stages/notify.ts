@@ -6,7 +6,6 @@ import type { ReplicationManager } from '../../xfr/manager.js';
 import { AnswerSource, type QueryContext } from '../context.js';
 import { errorResponse, type Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';
-import { tsigOf } from './tsig.js';
 
 /**
  * NOTIFY (RFC 1996) as a secondary. Sits after the tsig stage. A NOTIFY for one of our secondary
@@ -42,7 +41,7 @@ export class NotifyStage extends Stage {
       this.#out.error(ctx, RCode.NotAuth);
       return Outcome.Answered;
     }
-    const tsig = tsigOf(ctx);
+    const tsig = ctx.tsig;
     const keyName = tsig?.status === 'ok' ? tsig.key!.name : null;
     if (!sz.acceptsNotify(ctx.address, keyName)) {
       this.#repl.counters.notifyIn.inc(key, 'ignored');

@@ -35,8 +35,7 @@ export class RelayStage extends Stage {
     this.#relay(msg, c.address, c.port, c.family).then(
       (wire) => {
         if (wire === null) return this.#out.drop(c);
-        c.done = true;
-        c.sink!.reply(c, wire);
+        this.#out.sendRelayed(c, wire);
       },
       (err: Error) => {
         this.#log.warn({ client: c.address, opcode: op, code: codeOf(err) }, `message not handed to the owner worker: ${err.message}`);

@@ -28,7 +28,7 @@ export class ReverseTranslateStage extends Stage {
 
   handle(ctx: QueryContext): Outcome {
     const q = ctx.q;
-    const v = ctx.view as View | null;
+    const v = ctx.view;
     if (q.qtype !== RRType.PTR || v === null || v.translation === null || !v.translateReverse || v.reverse !== null) return this.next.handle(ctx);
     if (q.opcode !== Opcode.Query || q.qclass !== RClass.IN) return this.next.handle(ctx);
     const original = ctx.msg;
@@ -62,7 +62,7 @@ export class ReverseQuestionStage implements PostStage {
   readonly name = 'reverse-question';
 
   apply(ctx: QueryContext, wire: Buffer): Buffer {
-    const v = ctx.view as View | null;
+    const v = ctx.view;
     const r = v === null ? null : v.reverse;
     if (r === null) return wire;
     try {

@@ -38,7 +38,7 @@ export class TranslateStage implements PostStage {
   }
 
   apply(ctx: QueryContext, wire: Buffer): Buffer {
-    const view = ctx.view as View | null;
+    const view = ctx.view;
     if (view === null) return wire;
     const visitor = this.#visitors[view.index];
     // NOERROR with at least one answer record; header bytes 3 (RCODE) and 6-7 (ANCOUNT).

@@ -1,37 +1,21 @@
-import type { TsigKeyConfig } from '../../config/types.js';
 import type { Logger } from '../../observability/log.js';
-import { Keyring } from '../../tsig/keyring.js';
-import { signReply, tsigRcode } from '../../tsig/reply.js';
+import type { Keyring } from '../../tsig/keyring.js';
+import type { TsigCounters } from '../../tsig/metrics.js';
+import { tsigRcode } from '../../tsig/reply.js';
 import { verifyRequest, type VerifyResult } from '../../tsig/verify.js';
-import type { UpdateCounters } from '../../update/metrics.js';
 import { Opcode } from '../../wire/constants.js';
-import { nameWireLength, readName } from '../../wire/name.js';
+import { readName } from '../../wire/name.js';
 import { AnswerSource, type QueryContext } from '../context.js';
-import { errorResponse, type Responder, type ResponseSigner } from '../responder.js';
+import { errorResponse, type Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';
-
-/** The configured TSIG keys as a keyring (secrets stay inside the TsigKey objects). */
-export function keyringFromConfig(keys: readonly TsigKeyConfig[]): Keyring {
-  return new Keyring(keys.map((k) => ({ name: k.name, algorithm: k.algorithm, secret: k.secret.bytes() })));
-}
-
-/** TSIG RR layout: TYPE..RDLENGTH after the owner; Time Signed, Fudge, MAC Size; Original ID, Error, Other Len. */
-const RR_FIXED = 10;
-const TIMERS = 10;
-const TAIL = 6;
 
 /** Seconds since the epoch, fractions included (TSIG Time Signed is whole seconds). */
 const wallClock = (): number => Date.now() / 1000;
 
-/** The verified TSIG state of a query, or null when it carried none. */
-export function tsigOf(ctx: QueryContext): VerifyResult | null {
-  return (ctx.tsig as VerifyResult | null) ?? null;
-}
-
 export interface TsigStageOptions {
   /** Seconds since the epoch (tests move the clock). */
   now?: () => number;
-  counters?: UpdateCounters;
+  counters?: TsigCounters;
   log?: Logger;
 }
 
@@ -47,7 +31,7 @@ export class TsigStage extends Stage {
   readonly #out: Responder;
   readonly #keyring: Keyring;
   readonly #now: () => number;
-  readonly #counters: UpdateCounters | null;
+  readonly #counters: TsigCounters | null;
   readonly #log: Logger | null;
 
   constructor(out: Responder, keyring: Keyring, opts: TsigStageOptions = {}) {
@@ -65,10 +49,10 @@ export class TsigStage extends Stage {
     if (r.status === 'unsigned') return this.next.handle(ctx);
     ctx.tsig = r;
     if (r.status === 'ok') {
-      if (this.#counters) this.#counters.tsigVerified++;
+      if (this.#counters) this.#counters.verified++;
       return this.next.handle(ctx);
     }
-    if (this.#counters) this.#counters.tsig[r.status]++;
+    if (this.#counters) this.#counters.failures[r.status]++;
     this.#report(ctx, r);
     ctx.source = AnswerSource.Error;
     this.#out.send(ctx, errorResponse(ctx, tsigRcode(r.status)));
@@ -91,43 +75,5 @@ export class TsigStage extends Stage {
     const line = `${update ? 'update' : 'query'} refused: TSIG verification failed (${r.status.toUpperCase()})`;
     if (update) log.warn(fields, line);
     else log.debug(fields, line);
-  }
-}
-
-/**
- * Signs every response to a signed request with the request's MAC (RFC 8945 §5.3), including
- * error responses (Kea rejects unsigned replies and retries). Installed in the Responder.
- */
-export class TsigSigner implements ResponseSigner {
-  readonly #now: () => number;
-
-  constructor(now: () => number = wallClock) {
-    this.#now = now;
-  }
-
-  /** Size of the TSIG record the reply will get. */
-  reserve(ctx: QueryContext): number {
-    const r = tsigOf(ctx);
-    if (r === null) return 0;
-    switch (r.status) {
-      case 'ok':
-      case 'badtime':
-      case 'badtrunc': {
-        const k = r.key!;
-        const mac = Math.min(k.algorithm.size, Math.max(k.macSize, r.mac.length)); // as tsig/sign.ts chooses
-        const other = r.status === 'badtime' ? 6 : 0;
-        return k.nameWire.length + RR_FIXED + k.algorithm.wire.length + TIMERS + mac + TAIL + other;
-      }
-      case 'badkey':
-      case 'badsig':
-        return nameWireLength(r.keyName) + RR_FIXED + nameWireLength(r.algorithm) + TIMERS + TAIL;
-      default:
-        return 0;
-    }
-  }
-
-  sign(ctx: QueryContext, wire: Buffer): Buffer {
-    const r = tsigOf(ctx);
-    return r === null ? wire : signReply(wire, r, this.#now());
   }
 }

@@ -49,8 +49,7 @@ export class UpdateForwardStage extends Stage {
       (r) => {
         this.#repl.counters.forwarded.inc(key, 'ok');
         this.#log.info({ zone: sz.origin, client: c.address, primary: r.primary, rcode: r.answer[3]! & 0xf }, 'update forwarded to the primary');
-        c.done = true;
-        c.sink!.reply(c, r.answer);
+        this.#out.sendVerbatim(c, r.answer);
       },
       (err: Error) => {
         this.#repl.counters.forwarded.inc(key, 'failed');

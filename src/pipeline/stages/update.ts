@@ -8,7 +8,6 @@ import { canonicalName } from '../../wire/name.js';
 import { AnswerSource, type QueryContext } from '../context.js';
 import { errorResponse, type Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';
-import { tsigOf } from './tsig.js';
 
 /**
  * RFC 2136 UPDATE (on UDP and TCP). Sits after the tsig stage, which has already answered
@@ -34,7 +33,7 @@ export class UpdateStage extends Stage {
   handle(ctx: QueryContext): Outcome {
     if (ctx.q.opcode !== Opcode.Update) return this.next.handle(ctx);
     ctx.source = AnswerSource.Update;
-    const tsig = tsigOf(ctx);
+    const tsig = ctx.tsig;
     const key = tsig?.status === 'ok' ? tsig.key!.name : null;
     let msg: UpdateMessage;
     try {
@@ -60,7 +59,7 @@ export class UpdateStage extends Stage {
     if (tsig && this.#updates.replay.check(key!, tsig.mac, this.#nowSeconds())) {
       // RFC 8945 §5.2.3: a replayed request is answered BADTIME, signed.
       tsig.status = 'badtime';
-      this.#updates.counters.tsig.badtime++;
+      this.#updates.counters.tsig.failures.badtime++;
       return this.#refuse(ctx, key, dz.origin, fail(RCode.NotAuth, 'replay', 'this signed request was already received (replay)'));
     }
     return this.#submit(ctx.detach(), dz, msg, key);

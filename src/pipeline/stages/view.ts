@@ -38,7 +38,7 @@ export class ViewStage extends Stage {
 
 /** The view of a query: `ctx.view`, or the only view when the view stage is not in the chain. */
 export function viewOf(ctx: QueryContext, views: ViewSet): View {
-  return (ctx.view as View | null) ?? views.views[0]!;
+  return ctx.view ?? views.views[0]!;
 }
 
 /** One view's zones as the authoritative stage reads them (built once per view). */
@@ -69,7 +69,7 @@ export function viewZoneSource(views: ViewSet): ZoneSourceFor {
   const sources = views.views.map((v) => new ViewZoneSource(v));
   const only = sources[0]!;
   return (ctx) => {
-    const v = ctx.view as View | null;
+    const v = ctx.view;
     return v === null ? only : sources[v.index]!;
   };
 }

@@ -13,11 +13,9 @@ import type { ReplicationManager } from '../../xfr/manager.js';
 import type { ServedKind } from '../../xfr/metrics.js';
 import { packMessages } from '../../xfr/pack.js';
 import { axfrRecords, ixfrRecords } from '../../xfr/records.js';
-import { streamAnswer, type StreamConnection } from '../../xfr/serve.js';
 import { AnswerSource, TransportKind, type QueryContext } from '../context.js';
 import type { Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';
-import { tsigOf } from './tsig.js';
 
 export interface XfrStageOptions {
   /** The zones the client of `ctx` sees (its view's store): transfers serve that version. */
@@ -91,7 +89,7 @@ export class XfrStage extends Stage {
       this.#out.error(ctx, sz && !sz.available ? RCode.ServFail : RCode.NotAuth);
       return Outcome.Answered;
     }
-    const tsig = tsigOf(ctx);
+    const tsig = ctx.tsig;
     const keyName = tsig?.status === 'ok' ? tsig.key!.name : null;
     if (!this.#repl.transferAllowed(key, ctx.address, keyName)) {
       this.#repl.counters.refused.inc(key, 'refused');
@@ -126,7 +124,7 @@ export class XfrStage extends Stage {
 
   #stream(ctx: QueryContext, zone: Zone, kind: ServedKind, records: Iterable<RR>): Outcome {
     const c = ctx.detach();
-    const tsig = tsigOf(c);
+    const tsig = c.tsig;
     const signer = tsig?.status === 'ok' ? new TsigStreamSigner(tsig.key!, Buffer.from(tsig.mac)) : null;
     const qname = readName(c.msg, c.q.qnameStart).name;
     const messages = packMessages(records, {
@@ -134,12 +132,11 @@ export class XfrStage extends Stage {
       question: { name: qname, type: c.q.qtype, class: c.q.qclass },
       rd: c.q.rd,
       edns: c.q.hasEdns ? { udpSize: this.#udpSize } : null,
-      reserve: signer ? tsigSize(signer) : 0,
+      reserve: signer ? signer.reserve : 0,
     });
     const started = performance.now();
-    c.done = true;
-    const end = { reply: (last: Buffer) => c.sink!.reply(c, last), dropped: () => c.sink!.dropped(c) };
-    void streamAnswer(c.conn as StreamConnection, end, messages, signer, this.#now).then((r) => {
+    const sign = signer === null ? null : (wire: Buffer): Buffer => signer.sign(wire, this.#now());
+    void this.#out.stream(c, messages, sign).then((r) => {
       if (r.complete) this.#repl.counters.served.inc(zone.key, kind);
       this.#log.info({
         zone: zone.origin, serial: zone.serial, type: kind, client: c.address, key: tsig?.key?.name ?? null,
@@ -159,9 +156,4 @@ function clientSerial(ctx: QueryContext, key: string): number | null {
   } catch {
     return null;
   }
-}
-
-/** Upper bound of the TSIG record a signer appends. */
-function tsigSize(s: TsigStreamSigner): number {
-  return s.key.nameWire.length + 10 + s.key.algorithm.wire.length + 10 + s.key.algorithm.size + 6 + 6;
 }

@@ -3,7 +3,7 @@ import { WireArena } from './arena.js';
 import { CacheEntry } from './entry.js';
 import type { PackedAnswer } from './pack.js';
 
-/** Hot-path counters: plain integers, read at scrape time (style §2.3). */
+/** Hot-path counters: plain integers, read at scrape time (prom-client's labelled inc() costs a key string per call). */
 export class CacheCounters {
   /** Answers from a fresh entry (SERVFAIL-cache hits included, also counted in failureHits). */
   hits = 0;

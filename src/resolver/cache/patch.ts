@@ -5,7 +5,7 @@ import type { PackedAnswer } from './pack.js';
 
 /**
  * Builds one client's response from a packed answer block (`pack.ts` layout: `nTtl` TTL offsets,
- * then the wire) at `src[at, at + blockLen)` (style §2.6 item 4): `stampResponse` (one copy with
+ * then the wire) at `src[at, at + blockLen)`: `stampResponse` (one copy with
  * the client's ID, question bytes and RD/CD), then in place: RA set, AD only when the client
  * asked for it (DO or AD, RFC 6840 §5.8), and every TTL counted down by `age` seconds, or set to
  * `fixedTtl` when it is >= 0 (stale answers). The question in the wire has the same length as

@@ -1,26 +1,20 @@
 import t from 'tap';
 import { QueryContext, TransportKind, AnswerSource } from '../../../src/pipeline/context.js';
 import { Responder } from '../../../src/pipeline/responder.js';
-import { Outcome, Stage } from '../../../src/pipeline/stage.js';
+import { Outcome } from '../../../src/pipeline/stage.js';
 import { QueryStats } from '../../../src/observability/query-stats.js';
 import { CacheStage } from '../../../src/pipeline/stages/cache.js';
 import { AnswerCache } from '../../../src/resolver/cache/answer-cache.js';
 import { CacheEntry } from '../../../src/resolver/cache/entry.js';
-import { normalizeCacheSettings } from '../../../src/resolver/cache/options.js';
+import { CacheReplies } from '../../../src/pipeline/cache-reply.js';
+import { configFor } from '../../helpers/config.js';
 import { packAnswer } from '../../../src/resolver/cache/pack.js';
 import { ManualClock } from '../../../src/resolver/clock.js';
 import { DomainMap } from '../../../src/wire/domain-map.js';
 import { Forwarder } from '../../../src/resolver/forwarder.js';
+import { NextProbe } from '../../helpers/stage.js';
 import { CollectSink, ScriptedUpstream, a, answerWire, query, ttlOf } from '../../helpers/resolver.js';
 
-class Next extends Stage {
-  readonly name = 'next';
-  calls = 0;
-  handle(): Outcome {
-    this.calls++;
-    return Outcome.Answered;
-  }
-}
 
 function setup() {
   const clock = new ManualClock(1000);
@@ -28,10 +22,10 @@ function setup() {
   const out = new Responder({ udpPayloadSize: 1232, stats: new QueryStats() });
   const cache = new AnswerCache({ maxEntries: 100, maxBytes: 1 << 20 });
   const up = new ScriptedUpstream((q) => ({ answers: [a(q.qname, '192.0.2.99', 300)] }));
-  const s = normalizeCacheSettings({ serveStale: { clientTimeout: 0.05 } });
-  const fwd = new Forwarder(cache, { domains: new DomainMap(), fallback: up }, out, clock, { ...s, resolutionTimeout: 1 });
-  const stage = new CacheStage(out, cache, fwd, clock, { prefetch: true, serveStale: true, staleAnswerTtl: 30 });
-  const next = new Next();
+  const s = configFor('cache: { serveStale: { clientTimeout: 0.05 } }').cache;
+  const fwd = new Forwarder(cache, { domains: new DomainMap(), fallback: up }, new CacheReplies(out), clock, { ...s, resolutionTimeout: 1 });
+  const stage = new CacheStage(new CacheReplies(out), cache, fwd, clock, s);
+  const next = new NextProbe();
   stage.next = next;
   const put = (name: string, ttl: number, staleFor = 3600) => {
     const p = packAnswer(answerWire({ qname: name + '.', qtype: 1, qclass: 1, do: false, cd: false }, { answers: [a(name, '192.0.2.1', ttl)] }), s);
@@ -47,9 +41,9 @@ function setup() {
   };
   const run = (name: string, id = 1) => {
     const ctx = ctxFor(name, id);
-    const before = next.calls;
+    const before = next.seen.length;
     const outcome = stage.handle(ctx);
-    return { passed: next.calls > before, outcome, ctx };
+    return { passed: next.seen.length > before, outcome, ctx };
   };
   return { clock, sink, cache, up, put, run, next };
 }

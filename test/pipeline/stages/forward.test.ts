@@ -5,7 +5,8 @@ import { Outcome } from '../../../src/pipeline/stage.js';
 import { QueryStats } from '../../../src/observability/query-stats.js';
 import { ForwardStage } from '../../../src/pipeline/stages/forward.js';
 import { AnswerCache } from '../../../src/resolver/cache/answer-cache.js';
-import { normalizeCacheSettings } from '../../../src/resolver/cache/options.js';
+import { CacheReplies } from '../../../src/pipeline/cache-reply.js';
+import { configFor } from '../../helpers/config.js';
 import { ManualClock } from '../../../src/resolver/clock.js';
 import { DomainMap } from '../../../src/wire/domain-map.js';
 import { Forwarder } from '../../../src/resolver/forwarder.js';
@@ -16,7 +17,7 @@ function setup(fallback: ScriptedUpstream | null) {
   const sink = new CollectSink();
   const out = new Responder({ udpPayloadSize: 1232, stats: new QueryStats() });
   const cache = new AnswerCache({ maxEntries: 100, maxBytes: 1 << 20 });
-  const fwd = new Forwarder(cache, { domains: new DomainMap(), fallback }, out, clock, { ...normalizeCacheSettings(), resolutionTimeout: 1 });
+  const fwd = new Forwarder(cache, { domains: new DomainMap(), fallback }, new CacheReplies(out), clock, { ...configFor().cache, resolutionTimeout: 1 });
   const stage = new ForwardStage(out, fwd);
   const run = (name: string, type = 'A', id = 1) => {
     const ctx = new QueryContext();

@@ -1,26 +1,19 @@
 import t from 'tap';
 import { QueryContext, TransportKind, AnswerSource } from '../../../src/pipeline/context.js';
 import { Responder } from '../../../src/pipeline/responder.js';
-import { Outcome, Stage } from '../../../src/pipeline/stage.js';
+import { Outcome } from '../../../src/pipeline/stage.js';
 import { QueryStats } from '../../../src/observability/query-stats.js';
 import { LocalPolicyStage, compileNxdomain } from '../../../src/pipeline/stages/local-policy.js';
 import { decodeMessage } from '../../../src/wire/message.js';
+import { NextProbe } from '../../helpers/stage.js';
 import { CollectSink, query } from '../../helpers/resolver.js';
 
-class Next extends Stage {
-  readonly name = 'next';
-  calls = 0;
-  handle(): Outcome {
-    this.calls++;
-    return Outcome.Answered;
-  }
-}
 
 t.test('names at or below a configured domain get NXDOMAIN with an SOA; others go on', async (t) => {
   const sink = new CollectSink();
   const out = new Responder({ udpPayloadSize: 1232, stats: new QueryStats() });
   const stage = new LocalPolicyStage(out, compileNxdomain(['Blocked.Example', 'local.'], 600));
-  const next = new Next();
+  const next = new NextProbe();
   stage.next = next;
   const run = (name: string, type = 'A', id = 7) => {
     const ctx = new QueryContext();
@@ -33,7 +26,7 @@ t.test('names at or below a configured domain get NXDOMAIN with an SOA; others g
   const r = run('Printer.BLOCKED.example', 'AAAA', 0x4242);
   t.equal(r.outcome, Outcome.Answered);
   t.equal(r.ctx.source, AnswerSource.Local);
-  t.equal(next.calls, 0, 'not passed on');
+  t.equal(next.seen.length, 0, 'not passed on');
   const reply = sink.replies[0]!;
   const m = decodeMessage(reply.wire);
   t.equal(m.id, 0x4242);
@@ -56,6 +49,6 @@ t.test('names at or below a configured domain get NXDOMAIN with an SOA; others g
   run('example');
   run('notblocked.example');
   run('blocked.example.com');
-  t.equal(next.calls, 3, 'other names reach the next stage');
+  t.equal(next.seen.length, 3, 'other names reach the next stage');
   t.equal(sink.replies.length, before);
 });

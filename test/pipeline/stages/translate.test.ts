@@ -101,7 +101,8 @@ t.test('through the responder: counters, and the sent buffer is the one rewritte
   const { views } = loadTestViews();
   const stage = new TranslateStage(views);
   const sink = new Sink();
-  const out = new Responder({ udpPayloadSize: 1232, stats: new QueryStats(), post: [stage] });
+  const out = new Responder({ udpPayloadSize: 1232, stats: new QueryStats() });
+  out.setPostStages([stage]);
   const cached = response('app.example.net', 'A', { answers: [A('app.example.net', '203.0.113.10'), A('app.example.net', '203.0.113.21')] });
   const keep = Buffer.from(cached);
   for (const address of ['192.168.1.7', '10.0.20.5', '192.168.1.8']) {

@@ -2,13 +2,14 @@ import t from 'tap';
 import { QueryContext, TransportKind, type ReplySink } from '../../../src/pipeline/context.js';
 import { errorResponse, Responder } from '../../../src/pipeline/responder.js';
 import { Outcome, Stage } from '../../../src/pipeline/stage.js';
-import { TsigSigner, TsigStage, tsigOf } from '../../../src/pipeline/stages/tsig.js';
+import { TsigStage } from '../../../src/pipeline/stages/tsig.js';
+import { TsigSigner } from '../../../src/tsig/signer.js';
 import { QueryStats } from '../../../src/observability/query-stats.js';
 import { Keyring, TsigKey } from '../../../src/tsig/keyring.js';
 import { locateTsig, parseTsig } from '../../../src/tsig/record.js';
 import { signRequest } from '../../../src/tsig/sign.js';
 import { verifyResponse } from '../../../src/tsig/verify.js';
-import { UpdateCounters } from '../../../src/update/metrics.js';
+import { TsigCounters } from '../../../src/tsig/metrics.js';
 import { RCode } from '../../../src/wire/constants.js';
 import dnsPacket from 'dns-packet';
 
@@ -44,7 +45,7 @@ class Answer extends Stage {
 }
 
 function setup(clock = NOW) {
-  const counters = new UpdateCounters();
+  const counters = new TsigCounters();
   const now = () => clock;
   const out = new Responder({ udpPayloadSize: 1232, stats: new QueryStats(), signer: new TsigSigner(now) });
   const stage = new TsigStage(out, new Keyring([key]), { now, counters });
@@ -66,7 +67,7 @@ t.test('unsigned messages pass untouched and get unsigned answers', async (t) =>
   const s = setup();
   const { reply, ctx } = s.run(query('www.example.', 'A', { edns: false }));
   t.equal(s.next.calls, 1);
-  t.equal(tsigOf(ctx), null);
+  t.equal(ctx.tsig, null);
   t.equal(locateTsig(reply), -1, 'no TSIG in the reply');
 });
 
@@ -77,7 +78,7 @@ t.test('a signed query verifies, reaches the next stage and its answer is signed
   t.equal(s.next.calls, 1);
   t.equal((s.next.seen as { status: string }).status, 'ok');
   t.equal(verifyResponse(reply, key, req.mac, NOW).status, 'ok');
-  t.equal(s.counters.tsigVerified, 1);
+  t.equal(s.counters.verified, 1);
   t.equal(reply.readUInt16BE(10), 2, 'OPT echoed, then the TSIG record last');
 });
 
@@ -91,7 +92,7 @@ t.test('unknown key: NOTAUTH + BADKEY, unsigned; the next stage never sees it', 
   t.equal(rec.error, RCode.BadKey);
   t.equal(rec.mac.length, 0, 'unsigned');
   t.equal(rec.keyName, 'nobody.', 'echoes the key name');
-  t.equal(s.counters.tsig.badkey, 1);
+  t.equal(s.counters.failures.badkey, 1);
 });
 
 t.test('wrong secret: NOTAUTH + BADSIG, unsigned', async (t) => {
@@ -115,7 +116,7 @@ t.test('outside the fudge: NOTAUTH + BADTIME, signed, carrying our time', async 
   t.equal(v.status, 'badtime', 'the MAC verifies; the error field says BADTIME');
   t.equal(v.timeSigned, NOW, 'Time Signed echoes the request');
   t.equal(v.otherData.readUIntBE(0, 6), NOW + 301, 'Other Data holds the server time');
-  t.equal(s.counters.tsig.badtime, 1);
+  t.equal(s.counters.failures.badtime, 1);
 });
 
 t.test('reserve() is exactly what sign() appends for a verified request', async (t) => {

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { NextProbe } from '../../helpers/stage.js';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +9,9 @@ import { createLogger } from '../../../src/observability/log.js';
 import { QueryStats } from '../../../src/observability/query-stats.js';
 import { AnswerSource, QueryContext, TransportKind, type ReplySink } from '../../../src/pipeline/context.js';
 import { Responder } from '../../../src/pipeline/responder.js';
-import { Outcome, Stage } from '../../../src/pipeline/stage.js';
-import { TsigSigner, TsigStage, keyringFromConfig } from '../../../src/pipeline/stages/tsig.js';
+import { Outcome } from '../../../src/pipeline/stage.js';
+import { TsigStage } from '../../../src/pipeline/stages/tsig.js';
+import { TsigSigner, keyringFromConfig } from '../../../src/tsig/signer.js';
 import { UpdateStage } from '../../../src/pipeline/stages/update.js';
 import { TsigKey } from '../../../src/tsig/keyring.js';
 import { signRequest } from '../../../src/tsig/sign.js';
@@ -41,16 +43,11 @@ manager.attach(store);
 t.teardown(() => manager.close());
 const key = new TsigKey({ name: 'k.', algorithm: 'hmac-sha256', secret: SECRET });
 
-class Next extends Stage {
-  readonly name = 'next';
-  calls = 0;
-  handle(): Outcome { this.calls++; return Outcome.Answered; }
-}
 
 const out = new Responder({ udpPayloadSize: 1232, stats: new QueryStats(), signer: new TsigSigner() });
 const tsig = new TsigStage(out, keyringFromConfig(config.keys));
 const stage = new UpdateStage(out, manager);
-const next = new Next();
+const next = new NextProbe();
 tsig.next = stage;
 stage.next = next;
 
@@ -75,9 +72,9 @@ t.test('queries go on down the chain; updates never do', async (t) => {
   ctx.reset(q, '127.0.0.1', 5000, 4, TransportKind.Udp, { reply() {}, dropped() {} }, null, 0);
   ctx.q.parse(q);
   stage.handle(ctx);
-  t.equal(next.calls, 1);
+  t.equal(next.seen.length, 1);
   await run(signRequest(buildUpdate('a.test.', [], [rec('pc.a.test. 60 IN A 192.0.2.5')]), key, Date.now() / 1000).wire);
-  t.equal(next.calls, 1);
+  t.equal(next.seen.length, 1);
 });
 
 t.test('a signed update is applied, answered NOERROR after the commit, signed, zone echoed', async (t) => {

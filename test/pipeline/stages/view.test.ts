@@ -1,29 +1,22 @@
 import t from 'tap';
+import { NextProbe } from '../../helpers/stage.js';
 import { QueryStats } from '../../../src/observability/query-stats.js';
-import { AnswerSource, type QueryContext } from '../../../src/pipeline/context.js';
+import { AnswerSource } from '../../../src/pipeline/context.js';
 import { Responder } from '../../../src/pipeline/responder.js';
-import { Outcome, Stage, chain } from '../../../src/pipeline/stage.js';
+import { Outcome, chain } from '../../../src/pipeline/stage.js';
 import { AuthoritativeStage } from '../../../src/pipeline/stages/authoritative.js';
 import { LocalChainStage, ViewStage, viewOf, viewZoneSource } from '../../../src/pipeline/stages/view.js';
 import type { View } from '../../../src/view/views.js';
 import { A, CNAME, Sink, answers, context, decode, loadTestViews, query, response } from '../../fixtures/views/setup.js';
 
-/** The end of a test chain: records what reached it. */
-class Next extends Stage {
-  readonly name = 'next';
-  readonly seen: QueryContext[] = [];
-  handle(ctx: QueryContext): Outcome {
-    this.seen.push(ctx);
-    return Outcome.Answered;
-  }
-}
 
 function setup(yaml?: string) {
   const { views } = loadTestViews(yaml);
   const sink = new Sink();
-  const out = new Responder({ udpPayloadSize: 1232, stats: new QueryStats(), post: [new LocalChainStage(views)] });
-  const next = new Next();
-  const head = chain([new ViewStage(out, views), new AuthoritativeStage(out, viewZoneSource(views), () => true), next]);
+  const out = new Responder({ udpPayloadSize: 1232, stats: new QueryStats() });
+  out.setPostStages([new LocalChainStage(views)]);
+  const next = new NextProbe();
+  const head = chain([new ViewStage(out, views), new AuthoritativeStage(out, viewZoneSource(views)), next]);
   const ask = (name: string, type: string, address: string, o: Parameters<typeof query>[2] = {}) => {
     const ctx = context(query(name, type, o), address, sink);
     const before = sink.replies.length;
