@@ -3,7 +3,7 @@ import { isMap, isSeq } from 'yaml';
 import type { At } from './context.js';
 import { didYouMean } from './suggest.js';
 import type { Seconds } from './types.js';
-import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
+import { DURATION_PATTERN, SIZE_PATTERN, formatDuration, formatSize, parseDuration, parseSize } from './units.js';
 
 /**
  * A tiny validator over YAML nodes that keeps positions. A `Validator<T>` looks at one node (an
@@ -13,58 +13,86 @@ import { formatDuration, formatSize, parseDuration, parseSize } from './units.js
  * Address and name helpers live next door in net.ts and names.ts.
  */
 
-export type Validator<T> = (at: At) => T | undefined;
+export interface Validator<T> {
+  (at: At): T | undefined;
+  /**
+   * The JSON Schema (draft-07) of the values this validator accepts, for editors
+   * (json-schema.ts). It describes the shape and ranges; what needs the whole file (references
+   * to declared names, files on disk, cross-field rules) is left to the loader.
+   */
+  schema?: JsonSchema;
+}
+
+/** A JSON Schema fragment. */
+export type JsonSchema = { readonly [key: string]: unknown };
+
+/** Attaches the JSON Schema of what `v` accepts; returns `v`. */
+export function describe<V extends Validator<unknown>>(v: V, schema: JsonSchema): V {
+  v.schema = schema;
+  return v;
+}
+
+/** What a validator without a schema turns into: anything (a test lists such places). */
+export const UNDESCRIBED: JsonSchema = Object.freeze({ $comment: 'undescribed' });
+
+/** Scalar JSON Schema types (lists of these may say `uniqueItems`). */
+function isScalar(schema: JsonSchema | undefined): boolean {
+  const t = schema?.['type'];
+  return t === 'string' || t === 'integer' || t === 'number' || t === 'boolean';
+}
 
 /** Applies `fn` to a valid value; `fn` may report and return undefined too. */
 export function transform<T, R>(v: Validator<T>, fn: (value: T, at: At) => R | undefined): Validator<R> {
-  return (at) => {
+  const out: Validator<R> = (at) => {
     const value = v(at);
     return value === undefined ? undefined : fn(value, at);
   };
+  if (v.schema) out.schema = v.schema;
+  return out;
 }
 
 export function str(opts: { pattern?: RegExp; what?: string } = {}): Validator<string> {
   const what = opts.what ?? 'a string';
-  return (at) => {
+  return describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'string') return at.expected(what);
     if (v === '' || (opts.pattern && !opts.pattern.test(v))) return at.error(`expected ${what}`);
     return v;
-  };
+  }, { type: 'string', minLength: 1, ...(opts.pattern ? { pattern: opts.pattern.source } : {}) });
 }
 
 export function int(min: number, max: number): Validator<number> {
-  return (at) => {
+  return describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'number' || !Number.isInteger(v)) return at.expected('an integer');
     return v < min || v > max ? at.error(`expected ${min}..${max}`) : v;
-  };
+  }, { type: 'integer', minimum: min, maximum: max });
 }
 
 /** A number in (min, max] when `exclusiveMin`, else [min, max]. */
 export function num(min: number, max: number, exclusiveMin = false): Validator<number> {
-  return (at) => {
+  return describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'number' || !Number.isFinite(v)) return at.expected('a number');
     if (v > max || v < min || (exclusiveMin && v === min)) {
       return at.error(exclusiveMin ? `expected more than ${min} and at most ${max}` : `expected ${min}..${max}`);
     }
     return v;
-  };
+  }, { type: 'number', ...(exclusiveMin ? { exclusiveMinimum: min } : { minimum: min }), maximum: max });
 }
 
-export const bool: Validator<boolean> = (at) => {
+export const bool: Validator<boolean> = describe((at: At) => {
   const v = at.value;
   return typeof v === 'boolean' ? v : at.expected('true or false');
-};
+}, { type: 'boolean' });
 
 export function oneOf<T extends string>(values: readonly T[]): Validator<T> {
-  return (at) => {
+  return describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'string') return at.expected(`one of ${values.join(', ')}`);
     if ((values as readonly string[]).includes(v)) return v as T;
     return at.error(`expected one of ${values.join(', ')}${didYouMean(v, values)}`);
-  };
+  }, { type: 'string', enum: [...values] });
 }
 
 const DURATION = 'a duration such as 10s, 500ms or 1h30m';
@@ -80,7 +108,7 @@ export interface DurationRange {
 
 /** A duration (see units.ts), normalised to seconds. */
 export function duration(range: DurationRange = {}): Validator<Seconds> {
-  return (at) => {
+  return describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'string' && typeof v !== 'number') return at.expected(DURATION);
     if (typeof v === 'number' ? v < 0 : v.trim().startsWith('-')) {
@@ -97,27 +125,43 @@ export function duration(range: DurationRange = {}): Validator<Seconds> {
       return at.error(`expected ${formatDuration(min)}..${formatDuration(max)}`);
     }
     return s;
+  }, durationSchema(range));
+}
+
+/** Text such as 1h30m or 500ms (units.ts), or a number of seconds within the range. */
+function durationSchema(range: DurationRange): JsonSchema {
+  const max = range.max ?? Infinity;
+  const seconds: Record<string, unknown> = { type: range.whole ? 'integer' : 'number' };
+  if (range.positive) seconds['exclusiveMinimum'] = 0;
+  seconds['minimum'] = range.min ?? 0;
+  if (max !== Infinity) seconds['maximum'] = max;
+  return {
+    description: DURATION,
+    anyOf: [seconds, { type: 'string', pattern: DURATION_PATTERN }],
   };
 }
 
 /** A size (see units.ts), normalised to bytes. */
 export function size(min: number, max: number): Validator<number> {
-  return (at) => {
+  return describe((at: At) => {
     const v = at.value;
     const what = 'a size such as 64MiB or a number of bytes';
     if (typeof v !== 'string' && typeof v !== 'number') return at.expected(what);
     const bytes = parseSize(v);
     if (bytes === undefined) return at.error(`expected ${what}`);
     return bytes < min || bytes > max ? at.error(`expected ${formatSize(min)}..${formatSize(max)}`) : bytes;
-  };
+  }, {
+    description: 'a size such as 64MiB or a number of bytes',
+    anyOf: [{ type: 'integer', minimum: min, maximum: max }, { type: 'string', pattern: SIZE_PATTERN }],
+  });
 }
 
 /** An absolute path; relative ones are resolved against the config file's directory. */
-export const path: Validator<string> = (at) => {
+export const path: Validator<string> = describe((at: At) => {
   const v = str({ what: 'a path' })(at);
   if (v === undefined) return undefined;
   return isAbsolute(v) ? resolve(v) : resolve(at.ctx.baseDir, v);
-};
+}, { type: 'string', minLength: 1, description: 'a path; relative paths are relative to the config file' });
 
 export interface ListOptions<T> {
   min?: number;
@@ -127,10 +171,10 @@ export interface ListOptions<T> {
 
 /** A sequence; invalid items are reported and left out, the rest are returned. */
 export function list<T>(item: Validator<T>, opts: ListOptions<T> = {}): Validator<T[]> {
-  return (at) => {
+  const min = opts.min ?? 0;
+  return describe((at: At) => {
     if (!isSeq(at.node)) return at.expected('a list');
     const items = at.items();
-    const min = opts.min ?? 0;
     if (items.length < min) return at.error(min === 1 ? 'must not be empty' : `expected at least ${min} items`);
     const out: T[] = [];
     const firstAt = new Map<string, At>();
@@ -150,12 +194,19 @@ export function list<T>(item: Validator<T>, opts: ListOptions<T> = {}): Validato
       out.push(value);
     }
     return out;
-  };
+  }, {
+    type: 'array',
+    items: item.schema ?? UNDESCRIBED,
+    ...(min > 0 ? { minItems: min } : {}),
+    ...(opts.unique && isScalar(item.schema) ? { uniqueItems: true } : {}),
+  });
 }
 
 /** A mapping with free-form keys (`networks`); bad entries are reported and left out. */
 export function dict<T>(value: Validator<T>, key: { pattern: RegExp; what: string; reserved?: ReadonlySet<string> }): Validator<Record<string, T>> {
-  return (at) => {
+  const names: Record<string, unknown> = { pattern: key.pattern.source };
+  if (key.reserved && key.reserved.size > 0) names['not'] = { enum: [...key.reserved] };
+  return describe((at: At) => {
     if (!isMap(at.node)) return at.expected('a mapping');
     const out: Record<string, T> = {};
     for (const entry of at.entries()) {
@@ -172,7 +223,7 @@ export function dict<T>(value: Validator<T>, key: { pattern: RegExp; what: strin
       if (v !== undefined) out[name] = v;
     }
     return out;
-  };
+  }, { type: 'object', propertyNames: names, additionalProperties: value.schema ?? UNDESCRIBED });
 }
 
 /** How an object treats one key. `T` is only carried for type inference. */
@@ -208,7 +259,7 @@ export function object<S extends Shape>(shape: S): Validator<Shaped<S>>;
 export function object<S extends Shape, R>(shape: S, refine: (value: Shaped<S>, at: At) => R | undefined): Validator<R>;
 export function object<S extends Shape, R>(shape: S, refine?: (value: Shaped<S>, at: At) => R | undefined): Validator<R | Shaped<S>> {
   const known = Object.keys(shape);
-  return (at) => {
+  return describe((at: At) => {
     if (!isMap(at.node)) return at.expected('a mapping');
     for (const entry of at.entries()) {
       const name = String(entry.key);
@@ -234,5 +285,24 @@ export function object<S extends Shape, R>(shape: S, refine?: (value: Shaped<S>,
     }
     if (!ok) return undefined;
     return refine ? refine(out as Shaped<S>, at) : (out as Shaped<S>);
-  };
+  }, objectSchema(shape));
+}
+
+/** Known keys only; required ones listed; a default shown as the YAML would say it. */
+function objectSchema(shape: Shape): JsonSchema {
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  for (const [name, field] of Object.entries(shape)) {
+    const own = field.validate.schema ?? UNDESCRIBED;
+    const fallback = field.mode === 'default' && isPlainDefault(field.fallback) ? field.fallback : undefined;
+    properties[name] = fallback === undefined ? own : { ...own, default: fallback };
+    if (field.mode === 'required') required.push(name);
+  }
+  return { type: 'object', properties, ...(required.length > 0 ? { required } : {}), additionalProperties: false };
+}
+
+/** Defaults worth showing in an editor: scalars and lists of scalars (not `{}` placeholders). */
+function isPlainDefault(v: unknown): boolean {
+  if (Array.isArray(v)) return v.every((x) => typeof x !== 'object' || x === null);
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }

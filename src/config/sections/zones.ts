@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../defaults.js';
 import { readableFile } from '../files.js';
 import { domainName } from '../names.js';
-import { bool, list, object, optional, path, required, withDefault, type Validator } from '../schema.js';
+import { bool, describe, list, object, optional, path, required, withDefault, type Validator } from '../schema.js';
 import type { ZoneConfig } from '../types.js';
 import { finishReplication, replicationFields } from './replication.js';
 import { finishUpdate, rawUpdate } from './update.js';
@@ -40,7 +40,11 @@ const primaryZone = zone(false);
 const secondaryZone = zone(true);
 
 /** A zone mapping, validated by its `type` (a bad type is reported by the primary shape). */
-const anyZone: Validator<ZoneConfig> = (at) => (at.child('type').value === 'secondary' ? secondaryZone(at) : primaryZone(at));
+const anyZone: Validator<ZoneConfig> = describe((at) => (at.child('type').value === 'secondary' ? secondaryZone(at) : primaryZone(at)), {
+  if: { type: 'object', properties: { type: { const: 'secondary' } }, required: ['type'] },
+  then: secondaryZone.schema!,
+  else: primaryZone.schema!,
+});
 
 /** Parses a list of zones; names are unique within it. */
 export const parseZones = list(anyZone, { unique: { key: (z) => z.name, what: 'zone', at: 'name' } });
