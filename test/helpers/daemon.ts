@@ -95,7 +95,7 @@ async function launch(opts: DaemonOptions, dir: string, owned: boolean): Promise
     }
   });
   const exited = new Promise<number | null>((res) => proc.on('exit', (code) => res(code)));
-  const waitLog = (pred: (r: Record<string, unknown>) => boolean, ms = 10000) =>
+  const waitLog = (pred: (r: Record<string, unknown>) => boolean, ms = 30_000) =>
     new Promise<Record<string, unknown>>((res, rej) => {
       const found = logs.find(pred);
       if (found) return res(found);
