@@ -25,11 +25,13 @@ export const ERRORS = {
   HZ_ERR_LISTEN: { operator: true, summary: 'A DNS listener cannot open its socket (address in use, permission, address not on this host).' },
   HZ_ERR_METRICS_LISTEN: { operator: true, summary: 'The metrics/health HTTP listener cannot open its socket.' },
   HZ_ERR_DATADIR_LOCKED: { operator: true, summary: 'Another horizond process holds the data directory (journals must have one writer).' },
-  HZ_ERR_DATADIR_LOCK: { operator: true, summary: 'The data directory lock file cannot be created (permissions, read-only file system).' },
+  HZ_ERR_DATADIR_LOCK: { operator: true, summary: 'The data directory cannot be locked (its kernel-held lock socket cannot be bound).' },
   HZ_ERR_TSIG_KEY: { operator: true, summary: 'A TSIG key is unusable: unsupported algorithm, empty or non-base64 secret, duplicate name.' },
   HZ_ERR_WORKER_EXIT: { operator: true, summary: 'A worker process (server.workers > 1) exited before it was ready.' },
   // Dynamic updates
   HZ_ERR_JOURNAL_BROKEN: { operator: true, summary: 'A zone journal write failed (disk full, I/O error); the zone takes no more updates until restart.' },
+  HZ_ERR_JOURNAL_DAMAGED: { operator: true, summary: 'A zone journal is damaged before its end (bad checksum, length or magic); the zone is refused unless journal.onCorrupt is truncate.' },
+  HZ_ERR_HISTORY_DAMAGED: { operator: true, summary: 'An IXFR history file is damaged before its end; it is left as it is and IXFR falls back to AXFR.' },
   HZ_ERR_JOURNAL_READONLY: { operator: false, summary: 'A write to a journal opened read-only (a query worker).' },
   HZ_ERR_JOURNAL_BUSY: { operator: false, summary: 'A journal compaction started while another one runs.' },
   HZ_ERR_JOURNAL_RECORD: { operator: false, summary: 'A journal record decodes to something that is not a change (treated as a torn tail).' },
@@ -47,6 +49,12 @@ export const ERRORS = {
   HZ_ERR_UPSTREAM_FAILED: { operator: false, summary: 'The upstreams failed: transport or TLS errors, or only unusable answers (REFUSED, NOTIMP, FORMERR).' },
   HZ_ERR_UPSTREAM_CLOSED: { operator: false, summary: 'An upstream query was pending when its group closed (reload or shutdown).' },
   HZ_ERR_UPSTREAM_CONFIG: { operator: false, summary: 'An upstream group was built with unusable options.' },
+  // Blocking
+  HZ_ERR_BLOCKING_DOWNLOAD: { operator: true, summary: 'A blocklist could not be downloaded (unreachable, timeout, HTTP error, redirects, too large); the last good copy keeps serving.' },
+  HZ_ERR_BLOCKING_SOURCE: { operator: true, summary: 'A blocklist file is missing, unreadable or too large; the last good copy keeps serving.' },
+  HZ_ERR_BLOCKING_EMPTY: { operator: true, summary: 'A blocklist had no valid entry (garbage, an error page); the last good copy keeps serving.' },
+  HZ_ERR_BLOCKING_UNKNOWN_VIEW: { operator: true, summary: '`blocking test` or a pause named a view that is not configured.' },
+  HZ_ERR_BLOCKING_NOT_CONFIGURED: { operator: true, summary: 'A blocking tool was used while blocking is not configured.' },
   // Wire format and zone data
   HZ_ERR_WIRE: { operator: false, summary: 'A DNS message cannot be read or written (answered FORMERR or dropped, never fatal).' },
   HZ_ERR_PRESENTATION: { operator: false, summary: 'RDATA text cannot be parsed (reported as HZ_ERR_ZONE_PARSE for zone files).' },

@@ -173,5 +173,8 @@ export function watchedFiles(config: Config): string[] {
   // watching it would reload after each one.
   for (const z of config.zones) if (z.type !== 'secondary') files.add(z.file);
   for (const v of config.views.list) for (const z of v.zones) if (z.type !== 'secondary') files.add(z.file);
+  // Local blocklists: a change reloads, and the reload re-reads the lists that changed.
+  for (const g of config.blocking?.lists ?? []) for (const s of g.sources) if (s.kind === 'file') files.add(s.path);
+  for (const s of config.blocking?.allow ?? []) if (s.kind === 'file') files.add(s.path);
   return [...files];
 }

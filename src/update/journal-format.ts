@@ -1,4 +1,4 @@
-import { decodeRecords, frameRecord, type DecodedRecords } from '../util/record-file.js';
+import { decodeRecords, frameRecord, salvageRecords, type DecodedRecords, type RecordReader, type SalvagedRecord } from '../util/record-file.js';
 import type { RRsetChange } from '../zone/zone.js';
 import { HzError } from '../errors/index.js';
 
@@ -71,13 +71,20 @@ export type DecodedJournal = DecodedRecords<JournalRecord>;
 
 /** Reads a whole journal file's bytes (including the magic). */
 export function decodeJournal(buf: Buffer): DecodedJournal {
-  return decodeRecords(buf, {
-    magic: MAGIC,
-    what: 'a horizond journal',
-    parse: parsePayload,
-    follows: (rec, prev) => (rec.seq === prev.seq + 1 ? null : `has sequence ${rec.seq}, expected ${prev.seq + 1}`),
-  });
+  return decodeRecords(buf, READER);
 }
+
+/** The readable records after damage at `from` (what a repair would drop). */
+export function salvageJournal(buf: Buffer, from: number): SalvagedRecord<JournalRecord>[] {
+  return salvageRecords(buf, from, READER);
+}
+
+const READER: RecordReader<JournalRecord> = {
+  magic: MAGIC,
+  what: 'a horizond journal',
+  parse: parsePayload,
+  follows: (rec, prev) => (rec.seq === prev.seq + 1 ? null : `has sequence ${rec.seq}, expected ${prev.seq + 1}`),
+};
 
 function parsePayload(payload: Buffer): JournalRecord | null {
   try {
