@@ -30,8 +30,11 @@ import { isSubdomain } from '../wire/name.js';
  * assembly → deep freeze. All problems are collected and thrown together as one ConfigError.
  */
 
-/** Sections in dependency order: networks and keys are referenced by the ones after them. */
-const root = object({
+/**
+ * Sections in dependency order: networks and keys are referenced by the ones after them. The
+ * JSON Schema (json-schema.ts) is generated from this same definition.
+ */
+export const root = object({
   networks: withDefault(parseNetworks, {}),
   keys: withDefault(parseKeys, []),
   server: withDefault(parseServer, {}),

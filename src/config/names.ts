@@ -1,5 +1,5 @@
 import type { At } from './context.js';
-import type { Validator } from './schema.js';
+import { describe, type Validator } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { RRType, typeFromString, typeToString } from '../wire/constants.js';
 import { canonicalName, nameWireLength } from '../wire/name.js';
@@ -21,15 +21,18 @@ export function normalizeName(text: string): string | undefined {
 }
 
 /** A domain name; the root only when `allowRoot`. */
+const NAME_PATTERN = '([A-Za-z0-9_-]{1,63}\\.)*[A-Za-z0-9_-]{1,63}\\.?';
+
 export function domainName(allowRoot = false): Validator<string> {
-  return (at) => {
+  const pattern = allowRoot ? `^(\\.|${NAME_PATTERN})$` : `^${NAME_PATTERN}$`;
+  return describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'string') return at.expected('a domain name');
     const name = normalizeName(v);
     if (name === undefined) return at.error('expected a domain name such as home.lan. (labels of 1..63 letters, digits, "-" or "_"; at most 255 bytes)');
     if (name === '.' && !allowRoot) return at.error('the root domain is not allowed here');
     return name;
-  };
+  }, { type: 'string', pattern, description: 'a domain name such as home.lan.' });
 }
 
 /** Types that describe transfers or transactions, never data an update may touch. */
@@ -37,25 +40,29 @@ const META = new Set<number>([RRType.OPT, RRType.TSIG, RRType.TKEY, RRType.AXFR,
 
 /** An RR type mnemonic (`AAAA`, `TYPE65400`); ANY only when `allowAny`. Returns the number. */
 export function rrType(allowAny = false): Validator<number> {
-  return (at) => {
+  const names = Object.keys(RRType).filter((n) => !META.has(RRType[n as keyof typeof RRType]) && (allowAny || n !== 'ANY'));
+  return describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'string') return at.expected('an RR type such as A or AAAA');
     const t = typeFromString(v);
     if (t === undefined) return at.error(`unknown RR type "${v}"${didYouMean(v, Object.keys(RRType))}`);
     if (META.has(t) || (t === RRType.ANY && !allowAny)) return at.error(`${typeToString(t)} is not allowed here`);
     return t;
-  };
+  }, {
+    description: 'an RR type mnemonic such as AAAA, or TYPEnnn (RFC 3597)',
+    anyOf: [{ enum: names }, { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9-]*$' }],
+  });
 }
 
 function reference(kind: 'TSIG key' | 'view' | 'blocking group' | 'console token', declared: (at: At) => ReadonlySet<string>, normalize: (text: string) => string | undefined): Validator<string> {
-  return (at) => {
+  return describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'string') return at.expected(`a ${kind} name`);
     const name = normalize(v);
     const names = declared(at);
     if (name !== undefined && names.has(name)) return name;
     return at.error(`unknown ${kind} "${v}"${didYouMean(name ?? v, names)}`);
-  };
+  }, { type: 'string', minLength: 1, description: `the name of a ${kind} declared in this file` });
 }
 
 /** The name of a key declared under `keys`. */

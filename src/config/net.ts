@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { At } from './context.js';
-import { int, list, transform, type Validator } from './schema.js';
+import { describe, int, list, transform, type Validator } from './schema.js';
 import { didYouMean } from './suggest.js';
 import type { Family, HostAddress, Prefix, SocketAddress } from './types.js';
 
@@ -95,21 +95,21 @@ export function overlaps(a: Prefix, b: Prefix): boolean {
 }
 
 /** A single IP address (IPv6 zone allowed: `fe80::1%eth0`). */
-export const address: Validator<HostAddress> = (at) => {
+export const address: Validator<HostAddress> = describe((at: At) => {
   const v = at.value;
   if (typeof v !== 'string') return at.expected('an IP address');
   const ip = parseIp(v);
   if (ip === undefined) return at.error('expected an IP address such as 192.0.2.1 or 2001:db8::1');
   return { family: familyOf(ip), address: canonical(ip) };
-};
+}, { type: 'string', pattern: '^[0-9A-Fa-f.:]+$', description: 'an IP address such as 192.0.2.1 or 2001:db8::1' });
 
 /** A prefix or bare address (see `parsePrefix`). */
-export const prefix: Validator<Prefix> = (at) => {
+export const prefix: Validator<Prefix> = describe((at: At) => {
   const v = at.value;
   if (typeof v !== 'string') return at.expected('an address or prefix');
   const p = parsePrefix(v);
   return typeof p === 'string' ? at.error(p) : p;
-};
+}, { type: 'string', pattern: '^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$', description: 'a prefix such as 192.168.1.0/24 or an address' });
 
 /** A port; 0 (pick a free port) only where `allowZero`, for listeners. */
 export function port(allowZero = false): Validator<number> {
@@ -117,7 +117,7 @@ export function port(allowZero = false): Validator<number> {
 }
 
 /** `127.0.0.1:9153` or `[::1]:9153` (port 0 allowed: listeners). */
-export const hostPort: Validator<SocketAddress> = (at) => {
+export const hostPort: Validator<SocketAddress> = describe((at: At) => {
   const v = at.value;
   const what = 'an address and port such as 127.0.0.1:9153 or [::1]:9153';
   if (typeof v !== 'string') return at.expected(what);
@@ -127,9 +127,9 @@ export const hostPort: Validator<SocketAddress> = (at) => {
   if (ip === undefined || (m![1] !== undefined) !== (ip.kind() === 'ipv6')) return at.error(`expected ${what}`);
   if (p > 65535) return at.error('port must be 0..65535');
   return { family: familyOf(ip), address: canonical(ip), port: p };
-};
+}, { type: 'string', pattern: '^(\\[[^\\]]+\\]|[^:[\\]]+):[0-9]{1,5}$', description: 'an address and port such as 127.0.0.1:9153 or [::1]:9153' });
 
-function resolveRef(at: At): Prefix[] | undefined {
+const resolveRef: Validator<Prefix[]> = describe((at: At): Prefix[] | undefined => {
   const v = at.value;
   if (typeof v !== 'string') return at.expected('a network name or prefix');
   if (!NETWORK_NAME.test(v)) {
@@ -141,7 +141,10 @@ function resolveRef(at: At): Prefix[] | undefined {
   if (at.ctx.declared.networks.has(v)) return [...(at.ctx.networks.get(v) ?? [])];
   const names = [...Object.keys(BUILTIN_NETWORKS), ...at.ctx.declared.networks];
   return at.error(`unknown network "${v}"${didYouMean(v, names)}`);
-}
+}, {
+  description: 'a network declared under networks, a keyword, or a prefix',
+  anyOf: [{ enum: Object.keys(BUILTIN_NETWORKS) }, { type: 'string', minLength: 1 }],
+});
 
 /**
  * A list of network names, keywords (`BUILTIN_NETWORKS`) and literal prefixes, flattened into

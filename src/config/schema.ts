@@ -3,7 +3,7 @@ import { isMap, isSeq } from 'yaml';
 import type { At } from './context.js';
 import { didYouMean } from './suggest.js';
 import type { Seconds } from './types.js';
-import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
+import { DURATION_PATTERN, SIZE_PATTERN, formatDuration, formatSize, parseDuration, parseSize } from './units.js';
 
 /**
  * A tiny validator over YAML nodes that keeps positions. A `Validator<T>` looks at one node (an
@@ -13,13 +13,22 @@ import { formatDuration, formatSize, parseDuration, parseSize } from './units.js
  * Address and name helpers live next door in net.ts and names.ts.
  */
 
-export type Validator<T> = ((at: At) => T | undefined) & { readonly spec?: Spec };
+export interface Validator<T> {
+  (at: At): T | undefined;
+  /**
+   * The JSON Schema (draft-07) of the values this validator accepts, for editors
+   * (json-schema.ts). It describes the shape and ranges; what needs the whole file (references
+   * to declared names, files on disk, cross-field rules) is left to the loader.
+   */
+  schema?: JsonSchema;
+  /**
+   * What the validator accepts, for whatever reads the definitions instead of running them (the
+   * range test that feeds every numeric key's limits to `check` and the daemon). Durations are in
+   * seconds, sizes in bytes. Validators written by hand carry none.
+   */
+  spec?: Spec;
+}
 
-/**
- * What a validator accepts, for whatever reads the definitions instead of running them (the
- * range test that feeds every numeric key's limits to `check` and the daemon; a JSON Schema).
- * Durations are in seconds, sizes in bytes. Validators written by hand carry none.
- */
 export type Spec =
   | { readonly kind: 'int'; readonly min: number; readonly max: number }
   | { readonly kind: 'number'; readonly min: number; readonly max: number; readonly exclusiveMin: boolean }
@@ -33,62 +42,83 @@ export type Spec =
   | { readonly kind: 'dict'; readonly value: Validator<unknown> }
   | { readonly kind: 'object'; readonly shape: Shape };
 
-/** Attaches the spec to a validator function. */
-export function described<T>(fn: (at: At) => T | undefined, spec: Spec): Validator<T> {
-  return Object.assign(fn, { spec });
+/** Attaches the spec to a validator (keeping its JSON Schema); returns it. */
+export function described<T>(fn: ((at: At) => T | undefined) & { schema?: JsonSchema; spec?: Spec }, spec: Spec): Validator<T> {
+  fn.spec = spec;
+  return fn;
+}
+
+/** A JSON Schema fragment. */
+export type JsonSchema = { readonly [key: string]: unknown };
+
+/** Attaches the JSON Schema of what `v` accepts; returns `v`. */
+export function describe<V extends Validator<unknown>>(v: V, schema: JsonSchema): V {
+  v.schema = schema;
+  return v;
+}
+
+/** What a validator without a schema turns into: anything (a test lists such places). */
+export const UNDESCRIBED: JsonSchema = Object.freeze({ $comment: 'undescribed' });
+
+/** Scalar JSON Schema types (lists of these may say `uniqueItems`). */
+function isScalar(schema: JsonSchema | undefined): boolean {
+  const t = schema?.['type'];
+  return t === 'string' || t === 'integer' || t === 'number' || t === 'boolean';
 }
 
 /** Applies `fn` to a valid value; `fn` may report and return undefined too. */
 export function transform<T, R>(v: Validator<T>, fn: (value: T, at: At) => R | undefined): Validator<R> {
-  const out = (at: At): R | undefined => {
+  const out: Validator<R> = (at) => {
     const value = v(at);
     return value === undefined ? undefined : fn(value, at);
   };
-  return v.spec ? described(out, v.spec) : out;
+  if (v.schema) out.schema = v.schema;
+  if (v.spec) out.spec = v.spec;
+  return out;
 }
 
 export function str(opts: { pattern?: RegExp; what?: string } = {}): Validator<string> {
   const what = opts.what ?? 'a string';
-  return described((at) => {
+  return described(describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'string') return at.expected(what);
     if (v === '' || (opts.pattern && !opts.pattern.test(v))) return at.error(`expected ${what}`);
     return v;
-  }, { kind: 'string' });
+  }, { type: 'string', minLength: 1, ...(opts.pattern ? { pattern: opts.pattern.source } : {}) }), { kind: 'string' });
 }
 
 export function int(min: number, max: number): Validator<number> {
-  return described((at) => {
+  return described(describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'number' || !Number.isInteger(v)) return at.expected('an integer');
     return v < min || v > max ? at.error(`expected ${min}..${max}`) : v;
-  }, { kind: 'int', min, max });
+  }, { type: 'integer', minimum: min, maximum: max }), { kind: 'int', min, max });
 }
 
 /** A number in (min, max] when `exclusiveMin`, else [min, max]. */
 export function num(min: number, max: number, exclusiveMin = false): Validator<number> {
-  return described((at) => {
+  return described(describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'number' || !Number.isFinite(v)) return at.expected('a number');
     if (v > max || v < min || (exclusiveMin && v === min)) {
       return at.error(exclusiveMin ? `expected more than ${min} and at most ${max}` : `expected ${min}..${max}`);
     }
     return v;
-  }, { kind: 'number', min, max, exclusiveMin });
+  }, { type: 'number', ...(exclusiveMin ? { exclusiveMinimum: min } : { minimum: min }), maximum: max }), { kind: 'number', min, max, exclusiveMin });
 }
 
-export const bool: Validator<boolean> = described((at) => {
+export const bool: Validator<boolean> = described(describe((at: At) => {
   const v = at.value;
   return typeof v === 'boolean' ? v : at.expected('true or false');
-}, { kind: 'bool' });
+}, { type: 'boolean' }), { kind: 'bool' });
 
 export function oneOf<T extends string>(values: readonly T[]): Validator<T> {
-  return described((at) => {
+  return described(describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'string') return at.expected(`one of ${values.join(', ')}`);
     if ((values as readonly string[]).includes(v)) return v as T;
     return at.error(`expected one of ${values.join(', ')}${didYouMean(v, values)}`);
-  }, { kind: 'enum', values });
+  }, { type: 'string', enum: [...values] }), { kind: 'enum', values });
 }
 
 const DURATION = 'a duration such as 10s, 500ms or 1h30m';
@@ -104,10 +134,7 @@ export interface DurationRange {
 
 /** A duration (see units.ts), normalised to seconds. */
 export function duration(range: DurationRange = {}): Validator<Seconds> {
-  const spec: Spec = {
-    kind: 'duration', min: range.min ?? 0, max: range.max ?? Infinity, positive: range.positive ?? false, whole: range.whole ?? false,
-  };
-  return described((at) => {
+  return described(describe((at: At) => {
     const v = at.value;
     if (typeof v !== 'string' && typeof v !== 'number') return at.expected(DURATION);
     if (typeof v === 'number' ? v < 0 : v.trim().startsWith('-')) {
@@ -124,27 +151,43 @@ export function duration(range: DurationRange = {}): Validator<Seconds> {
       return at.error(`expected ${formatDuration(min)}..${formatDuration(max)}`);
     }
     return s;
-  }, spec);
+  }, durationSchema(range)), { kind: 'duration', min: range.min ?? 0, max: range.max ?? Infinity, positive: range.positive ?? false, whole: range.whole ?? false });
+}
+
+/** Text such as 1h30m or 500ms (units.ts), or a number of seconds within the range. */
+function durationSchema(range: DurationRange): JsonSchema {
+  const max = range.max ?? Infinity;
+  const seconds: Record<string, unknown> = { type: range.whole ? 'integer' : 'number' };
+  if (range.positive) seconds['exclusiveMinimum'] = 0;
+  seconds['minimum'] = range.min ?? 0;
+  if (max !== Infinity) seconds['maximum'] = max;
+  return {
+    description: DURATION,
+    anyOf: [seconds, { type: 'string', pattern: DURATION_PATTERN }],
+  };
 }
 
 /** A size (see units.ts), normalised to bytes. */
 export function size(min: number, max: number): Validator<number> {
-  return described((at) => {
+  return described(describe((at: At) => {
     const v = at.value;
     const what = 'a size such as 64MiB or a number of bytes';
     if (typeof v !== 'string' && typeof v !== 'number') return at.expected(what);
     const bytes = parseSize(v);
     if (bytes === undefined) return at.error(`expected ${what}`);
     return bytes < min || bytes > max ? at.error(`expected ${formatSize(min)}..${formatSize(max)}`) : bytes;
-  }, { kind: 'size', min, max });
+  }, {
+    description: 'a size such as 64MiB or a number of bytes',
+    anyOf: [{ type: 'integer', minimum: min, maximum: max }, { type: 'string', pattern: SIZE_PATTERN }],
+  }), { kind: 'size', min, max });
 }
 
 /** An absolute path; relative ones are resolved against the config file's directory. */
-export const path: Validator<string> = described((at) => {
+export const path: Validator<string> = described(describe((at: At) => {
   const v = str({ what: 'a path' })(at);
   if (v === undefined) return undefined;
   return isAbsolute(v) ? resolve(v) : resolve(at.ctx.baseDir, v);
-}, { kind: 'path' });
+}, { type: 'string', minLength: 1, description: 'a path; relative paths are relative to the config file' }), { kind: 'path' });
 
 export interface ListOptions<T> {
   min?: number;
@@ -154,10 +197,10 @@ export interface ListOptions<T> {
 
 /** A sequence; invalid items are reported and left out, the rest are returned. */
 export function list<T>(item: Validator<T>, opts: ListOptions<T> = {}): Validator<T[]> {
-  return described((at) => {
+  const min = opts.min ?? 0;
+  return described(describe((at: At) => {
     if (!isSeq(at.node)) return at.expected('a list');
     const items = at.items();
-    const min = opts.min ?? 0;
     if (items.length < min) return at.error(min === 1 ? 'must not be empty' : `expected at least ${min} items`);
     const out: T[] = [];
     const firstAt = new Map<string, At>();
@@ -177,12 +220,19 @@ export function list<T>(item: Validator<T>, opts: ListOptions<T> = {}): Validato
       out.push(value);
     }
     return out;
-  }, { kind: 'list', item, min: opts.min ?? 0 });
+  }, {
+    type: 'array',
+    items: item.schema ?? UNDESCRIBED,
+    ...(min > 0 ? { minItems: min } : {}),
+    ...(opts.unique && isScalar(item.schema) ? { uniqueItems: true } : {}),
+  }), { kind: 'list', item, min });
 }
 
 /** A mapping with free-form keys (`networks`); bad entries are reported and left out. */
 export function dict<T>(value: Validator<T>, key: { pattern: RegExp; what: string; reserved?: ReadonlySet<string> }): Validator<Record<string, T>> {
-  return described((at) => {
+  const names: Record<string, unknown> = { pattern: key.pattern.source };
+  if (key.reserved && key.reserved.size > 0) names['not'] = { enum: [...key.reserved] };
+  return described(describe((at: At) => {
     if (!isMap(at.node)) return at.expected('a mapping');
     const out: Record<string, T> = {};
     for (const entry of at.entries()) {
@@ -199,7 +249,7 @@ export function dict<T>(value: Validator<T>, key: { pattern: RegExp; what: strin
       if (v !== undefined) out[name] = v;
     }
     return out;
-  }, { kind: 'dict', value });
+  }, { type: 'object', propertyNames: names, additionalProperties: value.schema ?? UNDESCRIBED }), { kind: 'dict', value });
 }
 
 /** How an object treats one key. `T` is only carried for type inference. */
@@ -235,7 +285,7 @@ export function object<S extends Shape>(shape: S): Validator<Shaped<S>>;
 export function object<S extends Shape, R>(shape: S, refine: (value: Shaped<S>, at: At) => R | undefined): Validator<R>;
 export function object<S extends Shape, R>(shape: S, refine?: (value: Shaped<S>, at: At) => R | undefined): Validator<R | Shaped<S>> {
   const known = Object.keys(shape);
-  return described((at) => {
+  return described(describe((at: At) => {
     if (!isMap(at.node)) return at.expected('a mapping');
     for (const entry of at.entries()) {
       const name = String(entry.key);
@@ -261,5 +311,24 @@ export function object<S extends Shape, R>(shape: S, refine?: (value: Shaped<S>,
     }
     if (!ok) return undefined;
     return refine ? refine(out as Shaped<S>, at) : (out as Shaped<S>);
-  }, { kind: 'object', shape });
+  }, objectSchema(shape)), { kind: 'object', shape });
+}
+
+/** Known keys only; required ones listed; a default shown as the YAML would say it. */
+function objectSchema(shape: Shape): JsonSchema {
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  for (const [name, field] of Object.entries(shape)) {
+    const own = field.validate.schema ?? UNDESCRIBED;
+    const fallback = field.mode === 'default' && isPlainDefault(field.fallback) ? field.fallback : undefined;
+    properties[name] = fallback === undefined ? own : { ...own, default: fallback };
+    if (field.mode === 'required') required.push(name);
+  }
+  return { type: 'object', properties, ...(required.length > 0 ? { required } : {}), additionalProperties: false };
+}
+
+/** Defaults worth showing in an editor: scalars and lists of scalars (not `{}` placeholders). */
+function isPlainDefault(v: unknown): boolean {
+  if (Array.isArray(v)) return v.every((x) => typeof x !== 'object' || x === null);
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }

@@ -13,6 +13,9 @@ const DURATION_MS: Readonly<Record<string, number>> = {
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/y;
 const PLAIN_NUMBER = /^\d+(?:\.\d+)?$/;
 
+/** What a duration text may look like (JSON Schema pattern; ranges are checked by the loader). */
+export const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+)\\s*$';
+
 /** Seconds for a duration, or undefined when it is not one (negative values are not). */
 export function parseDuration(value: string | number): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
@@ -50,6 +53,9 @@ const SIZE_UNITS: Readonly<Record<string, number>> = {
   KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4,
 };
 const SIZE = /^(\d+(?:\.\d+)?)\s*([A-Za-z]+)?$/;
+
+/** What a size text may look like (JSON Schema pattern). */
+export const SIZE_PATTERN = `^\\s*\\d+(\\.\\d+)?\\s*(${Object.keys(SIZE_UNITS).join('|')})?\\s*$`;
 
 /** Bytes for a size, or undefined when it is not one. Fractions of a byte are dropped. */
 export function parseSize(value: string | number): number | undefined {

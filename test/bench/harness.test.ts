@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import dnsPacket from 'dns-packet';
 import { dig } from '../helpers/dig.js';
+import { ROOT } from '../helpers/daemon.js';
 // @ts-ignore: plain ES modules without type declarations
 import { parseSummary, quantile } from '../../bench/lib/dnsperf.mjs';
 // @ts-ignore
@@ -22,7 +23,7 @@ import { firstA, freePort, queryPacket } from '../../bench/lib/proc.mjs';
 import { chart } from '../../bench/chart.mjs';
 
 const run = promisify(execFile);
-const root = new URL('../../', import.meta.url).pathname;
+const root = ROOT + '/';
 
 const DNSPERF_OUTPUT = `DNS Performance Testing Tool
 Version 2.10.0

@@ -1,10 +1,9 @@
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { ConfigError, DEFAULTS, formatConfig, loadConfig, parseConfig, type Config } from '../../src/config/index.js';
+import { ROOT } from '../helpers/daemon.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ZONE = '$ORIGIN x.\n@ 3600 IN SOA ns hostmaster 1 3600 600 86400 60\n@ 3600 IN NS ns\n';
 
 function errors(text: string, dir = '/nonexistent'): string[] {

@@ -76,6 +76,8 @@ const ITEM: Record<string, (key: string) => Record<string, unknown>> = {
   'views.list[].zones[].primaries': () => ({ address: '192.0.2.3' }),
   'views.list[].zones[].notify': () => ({ address: '192.0.2.4' }),
   'views.list[].translate': () => ({ external: '203.0.113.10', internal: '10.0.0.10' }),
+  // a PostgreSQL sink nobody listens for (port 1): the daemon starts and the sink retries
+  'queryLog.sinks': (key) => (key.includes('maxSize') ? { type: 'sqlite' } : { type: 'postgres', url: 'postgres://horizond@127.0.0.1:1/dns' }),
 };
 
 /** Other keys a value needs to be valid (cross-field rules), by key or by `section.` prefix. */

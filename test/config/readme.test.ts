@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import t from 'tap';
 import { DEFAULTS } from '../../src/config/index.js';
 import { BUILTIN_NETWORKS } from '../../src/config/net.js';
+import { ROOT } from '../helpers/daemon.js';
 
-const README = readFileSync(join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'src/config/README.md'), 'utf8');
+const README = readFileSync(join(ROOT, 'src/config/README.md'), 'utf8');
 const rows = new Map<string, string>();
 for (const line of README.split('\n')) {
   const m = /^\| `([^`]+)`/.exec(line);

@@ -1,11 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, cpSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync, rmSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/**
+ * The repository root: the nearest directory above this file holding package.json. Found by
+ * walking up rather than by a fixed '../..' because `npm test` runs the tests compiled into
+ * build-test/ (see package.json), one level deeper than the sources.
+ */
+export const ROOT = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('no package.json above the test helpers');
+    dir = up;
+  }
+  return dir;
+})();
 export const MAIN = join(ROOT, 'dist', 'main.js');
 
 export interface Bound { protocol: string; address: string; port: number }
@@ -86,7 +99,7 @@ async function launch(opts: DaemonOptions, dir: string, owned: boolean): Promise
     }
   });
   const exited = new Promise<number | null>((res) => proc.on('exit', (code) => res(code)));
-  const waitLog = (pred: (r: Record<string, unknown>) => boolean, ms = 10000) =>
+  const waitLog = (pred: (r: Record<string, unknown>) => boolean, ms = 30_000) =>
     new Promise<Record<string, unknown>>((res, rej) => {
       const found = logs.find(pred);
       if (found) return res(found);

@@ -128,7 +128,7 @@ export class TcpTestClient {
   }
 
   /** Waits until `n` responses arrived; rejects after `ms`. */
-  async waitFor(n: number, ms = 3000): Promise<Buffer[]> {
+  async waitFor(n: number, ms = 10_000): Promise<Buffer[]> {
     const deadline = Date.now() + ms;
     while (this.responses.length < n) {
       const left = deadline - Date.now();
@@ -159,7 +159,7 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `cond` every 10 ms until true; rejects after `ms`. */
-export async function until(cond: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+export async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

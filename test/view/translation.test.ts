@@ -144,12 +144,12 @@ t.test('overlapping rules: longest prefix, then config order', async (t) => {
 });
 
 t.test('rejects malformed rules and buffers', async (t) => {
-  t.throws(() => new AddressTranslation([{ external: [203, 0, 113, 0], internal: new Uint8Array(16), length: 24 }]), RangeError);
-  t.throws(() => new AddressTranslation([{ external: [203, 0, 113, 0], internal: [10, 0, 0, 0], length: 33 }]), RangeError);
-  t.throws(() => new AddressTranslation([{ external: [203, 0, 113], internal: [10, 0, 0], length: 24 }]), RangeError);
+  t.throws(() => new AddressTranslation([{ external: [203, 0, 113, 0], internal: new Uint8Array(16), length: 24 }]), { code: 'HZ_ERR_INVALID_ARGUMENT' });
+  t.throws(() => new AddressTranslation([{ external: [203, 0, 113, 0], internal: [10, 0, 0, 0], length: 33 }]), { code: 'HZ_ERR_INVALID_ARGUMENT' });
+  t.throws(() => new AddressTranslation([{ external: [203, 0, 113], internal: [10, 0, 0], length: 24 }]), { code: 'HZ_ERR_INVALID_ARGUMENT' });
   const tr = new AddressTranslation([rule('0.0.0.0/0', '10.0.0.0/0')]);
-  t.throws(() => tr.translateInPlace(new Uint8Array(6), 3, 4), RangeError, 'address would run past the buffer');
-  t.throws(() => tr.translateInPlace(new Uint8Array(12), 0, 6), RangeError);
+  t.throws(() => tr.translateInPlace(new Uint8Array(6), 3, 4), { code: 'HZ_ERR_INVALID_ARGUMENT' }, 'address would run past the buffer');
+  t.throws(() => tr.translateInPlace(new Uint8Array(12), 0, 6), { code: 'HZ_ERR_INVALID_ARGUMENT' });
   const empty = new AddressTranslation([]);
   const buf = new Uint8Array([1, 2, 3, 4]);
   t.equal(empty.translateInPlace(buf, 0, 4), false);

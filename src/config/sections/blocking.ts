@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { At } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
 import { NETWORK_NAME } from '../net.js';
-import { dict, duration, int, list, object, oneOf, required, size, withDefault, type Validator } from '../schema.js';
+import { describe, dict, duration, int, list, object, oneOf, required, size, withDefault, type Validator } from '../schema.js';
 import type { BlockingConfig, BlockingSource } from '../types.js';
 import { MAX_GROUPS } from '../../blocking/set.js';
 
@@ -16,7 +16,7 @@ import { MAX_GROUPS } from '../../blocking/set.js';
 const D = DEFAULTS.blocking;
 
 /** A path or an http(s) URL. */
-const source: Validator<BlockingSource> = (at: At) => {
+const source: Validator<BlockingSource> = describe((at: At) => {
   const v = at.value;
   if (typeof v !== 'string' || v.trim() === '') return at.expected('a path or an http(s) URL');
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
@@ -31,7 +31,7 @@ const source: Validator<BlockingSource> = (at: At) => {
     return { kind: 'url', url: url.href, text: v };
   }
   return { kind: 'file', path: isAbsolute(v) ? resolve(v) : resolve(at.ctx.baseDir, v), text: v };
-};
+}, { type: 'string', pattern: '\\S', description: 'a path (relative to the config file) or an http(s) URL' });
 
 const sources = list(source, { min: 1, unique: { key: (s) => (s.kind === 'url' ? s.url : s.path), what: 'source' } });
 

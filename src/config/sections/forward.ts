@@ -4,7 +4,7 @@ import { DEFAULTS } from '../defaults.js';
 import { checkReadable, fileReason } from '../files.js';
 import { domainName } from '../names.js';
 import { isSelf, parseResolvConf, RESOLV_CONF_PORT } from '../resolv-conf.js';
-import { described, duration, int, list, object, optional, path, required, withDefault, type Validator } from '../schema.js';
+import { described, describe, duration, int, list, object, optional, path, required, withDefault, type Validator } from '../schema.js';
 import type { ForwardConfig, ListenConfig, UpstreamConfig } from '../types.js';
 import { udpUpstream, upstream } from './upstream.js';
 
@@ -25,11 +25,11 @@ const domain = object({ name: required(domainName()), upstreams: required(upstre
 const SYSTEM = 'system';
 
 /** A list of upstreams, or `system`. */
-const upstreamsOrSystem: Validator<UpstreamConfig[] | typeof SYSTEM> = described((at) => {
+const upstreamsOrSystem: Validator<UpstreamConfig[] | typeof SYSTEM> = described(describe((at: At) => {
   if (at.value === SYSTEM) return SYSTEM;
   if (typeof at.value === 'string') return at.error(`expected a list of upstreams or "${SYSTEM}" (the nameservers of resolv.conf)`);
   return upstreamList(0)(at);
-}, upstreamList(0).spec!); // tools reading the definition see the list form
+}, { anyOf: [{ const: SYSTEM, description: 'the nameservers of forward.resolvConf' }, upstreamList(0).schema!] }), upstreamList(0).spec!); // tools reading the definition see the list form
 
 /** The nameservers of a resolv.conf as upstreams (before leaving out this server). */
 function readSystem(file: string, at: At): { servers: UpstreamConfig[]; unusable: string[] } | undefined {

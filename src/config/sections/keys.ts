@@ -3,7 +3,7 @@ import type { At } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
 import { fileReason } from '../files.js';
 import { domainName } from '../names.js';
-import { list, object, oneOf, optional, path, required, withDefault, type Validator } from '../schema.js';
+import { describe, list, object, oneOf, optional, path, required, withDefault, type Validator } from '../schema.js';
 import { isBase64, Secret } from '../secret.js';
 import type { TsigAlgorithmId, TsigKeyConfig } from '../types.js';
 
@@ -18,12 +18,12 @@ export const TSIG_ALGORITHM_IDS: readonly TsigAlgorithmId[] = [
 ];
 
 /** Inline secret: base64, whitespace ignored (so YAML folded text works). */
-const secretText: Validator<string> = (at) => {
+const secretText: Validator<string> = describe((at: At) => {
   const v = at.value;
   if (typeof v !== 'string') return at.expected('base64 text');
   const compact = v.replace(/\s+/g, '');
   return isBase64(compact) ? compact : at.error('is not valid base64 (value not shown)');
-};
+}, { type: 'string', minLength: 1, description: 'the secret in base64 (prefer secretFile)' });
 
 function readSecretFile(file: string, at: At): Secret | undefined {
   let text: string;

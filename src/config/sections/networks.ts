@@ -1,6 +1,6 @@
 import type { At } from '../context.js';
 import { BUILTIN_NETWORKS, NETWORK_NAME, prefix } from '../net.js';
-import { dict, list } from '../schema.js';
+import { describe, dict, list } from '../schema.js';
 import type { Prefix } from '../types.js';
 
 /**
@@ -16,8 +16,8 @@ const validate = dict(list(prefix, { min: 1 }), {
 });
 
 /** Parses the section and records each network's prefixes for later references. */
-export function parseNetworks(at: At): Record<string, readonly Prefix[]> | undefined {
+export const parseNetworks = describe((at: At): Record<string, readonly Prefix[]> | undefined => {
   const networks = validate(at);
   if (networks) for (const [name, prefixes] of Object.entries(networks)) at.ctx.networks.set(name, prefixes);
   return networks;
-}
+}, validate.schema!);

@@ -3,7 +3,7 @@ import { At } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
 import { keyRef } from '../names.js';
 import { address, networkRefs, port } from '../net.js';
-import { bool, list, object, oneOf, optional, path, required, withDefault, type Validator } from '../schema.js';
+import { describe, bool, list, object, oneOf, optional, path, required, withDefault, type Validator } from '../schema.js';
 import type { Prefix, RemoteServerConfig, TransferAcl, ZoneConfig, ZoneType } from '../types.js';
 
 /**
@@ -23,13 +23,13 @@ const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9
  * An IP address (canonical text) or a host name (lower case, no trailing dot) resolved when
  * used. A name's last label must hold a letter, so `10.1.2.300` is a bad address, not a name.
  */
-const remoteHost: Validator<string> = (at) => {
+const remoteHost: Validator<string> = describe((at: At) => {
   const v = at.value;
   if (typeof v === 'string' && !v.includes(':') && HOST_NAME.test(v) && /[A-Za-z]/.test(v.split('.').filter(Boolean).at(-1) ?? '')) {
     return v.toLowerCase().replace(/\.$/, '');
   }
   return address(at)?.address;
-};
+}, { type: 'string', minLength: 1, description: 'an IP address or a host name' });
 
 function remote(defaultPort: number): Validator<RemoteServerConfig> {
   return object(

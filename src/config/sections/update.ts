@@ -2,7 +2,7 @@ import type { At } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
 import { keyRef, domainName, rrType, tokenRef } from '../names.js';
 import { networkRefs } from '../net.js';
-import { bool, duration, list, object, oneOf, optional, required, transform, withDefault, type Validator } from '../schema.js';
+import { bool, describe, duration, list, object, oneOf, optional, required, transform, withDefault, type Validator } from '../schema.js';
 import type { NameMatch, Prefix, UpdatePolicy, UpdateRule } from '../types.js';
 import { RRType, typeToString } from '../../wire/constants.js';
 import { isSubdomain } from '../../wire/name.js';
@@ -41,7 +41,10 @@ const tokenList = list(tokenRef, { min: 1, unique: { key: (k) => k, what: 'token
 /** `*` in a rule's `types`: any data type. */
 const ANY_TYPE = -1;
 
-const ruleType: Validator<number> = (at) => (at.value === '*' ? ANY_TYPE : rrType(true)(at));
+const anyRRType = rrType(true);
+const ruleType: Validator<number> = describe((at) => (at.value === '*' ? ANY_TYPE : anyRRType(at)), {
+  anyOf: [{ const: '*', description: 'any data type' }, anyRRType.schema!],
+});
 
 const ruleTypes = transform(
   list(ruleType, { min: 1, unique: { key: (t) => (t === ANY_TYPE ? '*' : typeToString(t)), what: 'type' } }),

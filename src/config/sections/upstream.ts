@@ -2,7 +2,7 @@ import { DEFAULTS } from '../defaults.js';
 import { readableFile } from '../files.js';
 import { normalizeName } from '../names.js';
 import { address, port } from '../net.js';
-import { object, oneOf, optional, withDefault, type Validator } from '../schema.js';
+import { describe, object, oneOf, optional, withDefault, type Validator } from '../schema.js';
 import type { HostAddress, UpstreamConfig, UpstreamProtocol } from '../types.js';
 
 /**
@@ -17,14 +17,14 @@ const D = DEFAULTS.forward['upstreams[]'];
 
 export const UPSTREAM_PROTOCOLS: readonly UpstreamProtocol[] = ['udp', 'tcp', 'tls', 'https'];
 
-const tlsName: Validator<string> = (at) => {
+const tlsName: Validator<string> = describe((at) => {
   const v = at.value;
   if (typeof v !== 'string') return at.expected('a host name');
   const name = normalizeName(v);
   return name === undefined || name === '.' ? at.error('expected a host name such as dns.example') : name.slice(0, -1);
-};
+}, { type: 'string', minLength: 1, description: 'a host name such as dns.example' });
 
-const httpsUrl: Validator<URL> = (at) => {
+const httpsUrl: Validator<URL> = describe((at) => {
   const v = at.value;
   const what = 'an https:// URL such as https://dns.example/dns-query';
   if (typeof v !== 'string') return at.expected(what);
@@ -37,7 +37,7 @@ const httpsUrl: Validator<URL> = (at) => {
   if (url.protocol !== 'https:' || url.hostname === '') return at.error(`expected ${what}`);
   if (url.username !== '' || url.password !== '') return at.error('must not contain credentials');
   return url;
-};
+}, { type: 'string', pattern: '^https://', description: 'an https:// URL such as https://dns.example/dns-query' });
 
 function hostText(host: string, family: 4 | 6): string {
   return family === 6 ? `[${host}]` : host;

@@ -1,7 +1,8 @@
+import type { At } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
 import { readableFile } from '../files.js';
 import { domainName } from '../names.js';
-import { bool, described, list, object, oneOf, optional, path, required, withDefault, type Validator } from '../schema.js';
+import { bool, described, describe, list, object, oneOf, optional, path, required, withDefault, type Validator } from '../schema.js';
 import { JOURNAL_ON_CORRUPT } from './server.js';
 import type { ZoneConfig } from '../types.js';
 import { finishReplication, replicationFields } from './replication.js';
@@ -44,12 +45,13 @@ const secondaryZone = zone(true);
 
 /**
  * A zone mapping, validated by its `type` (a bad type is reported by the primary shape). Tools
- * reading the definition see the primary shape (the secondary one has the same keys).
+ * reading the spec see the primary shape (the secondary one has the same keys).
  */
-const anyZone: Validator<ZoneConfig> = described(
-  (at) => (at.child('type').value === 'secondary' ? secondaryZone(at) : primaryZone(at)),
-  primaryZone.spec!,
-);
+const anyZone: Validator<ZoneConfig> = described(describe((at: At) => (at.child('type').value === 'secondary' ? secondaryZone(at) : primaryZone(at)), {
+  if: { type: 'object', properties: { type: { const: 'secondary' } }, required: ['type'] },
+  then: secondaryZone.schema!,
+  else: primaryZone.schema!,
+}), primaryZone.spec!);
 
 /** Parses a list of zones; names are unique within it. */
 export const parseZones = list(anyZone, { unique: { key: (z) => z.name, what: 'zone', at: 'name' } });
