@@ -68,6 +68,7 @@ export const DEFAULTS = deepFreeze({
     privateDomains: ['lan.', 'home.arpa.', 'in-addr.arpa.', 'ip6.arpa.'],
     privateNetworks: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula', '0.0.0.0/8', '::ffff:0:0/96'],
   },
+  cookies: { enabled: true, requireServerCookie: false },
   metrics: { enabled: true, listen: '127.0.0.1:9153' },
   queryLog: { enabled: false, sampleRate: 1, views: [] },
 });

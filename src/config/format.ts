@@ -110,6 +110,12 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
       })),
     },
     rebinding: { ...c.rebinding, privateNetworks: prefixes(c.rebinding.privateNetworks) },
+    cookies: {
+      enabled: c.cookies.enabled,
+      ...(c.cookies.secret !== null ? { secret: opts.revealSecrets ? c.cookies.secret : '[redacted]' } : {}),
+      ...(c.cookies.previousSecret !== null ? { previousSecret: opts.revealSecrets ? c.cookies.previousSecret : '[redacted]' } : {}),
+      requireServerCookie: c.cookies.requireServerCookie,
+    },
     metrics: { enabled: c.metrics.enabled, listen: hostPort(c.metrics.listen) },
     queryLog: c.queryLog.file === null ? { ...c.queryLog, file: undefined } : c.queryLog,
   };

@@ -15,6 +15,7 @@ import { parseMetrics } from './sections/metrics.js';
 import { parseNetworks } from './sections/networks.js';
 import { parseQueryLog } from './sections/query-log.js';
 import { parseRebinding } from './sections/rebinding.js';
+import { parseCookies } from './sections/cookies.js';
 import { parseRecursion } from './sections/recursion.js';
 import { parseServer } from './sections/server.js';
 import { parseViews } from './sections/views.js';
@@ -40,6 +41,7 @@ const root = object({
   cache: withDefault(parseCache, {}),
   views: withDefault(parseViews, {}),
   rebinding: withDefault(parseRebinding, {}),
+  cookies: withDefault(parseCookies, {}),
   metrics: withDefault(parseMetrics, {}),
   queryLog: withDefault(parseQueryLog, {}),
 });
@@ -83,6 +85,7 @@ function assemble(v: NonNullable<ReturnType<typeof root>>, ctx: LoadContext): Co
     cache: v.cache,
     views: { ...v.views, list: v.views.list.map((view) => ({ ...view, zones: effectiveZones(v.zones, view.zones) })) },
     rebinding: { ...v.rebinding, privateDomains },
+    cookies: v.cookies,
     metrics: v.metrics,
     queryLog: v.queryLog,
   };

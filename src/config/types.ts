@@ -258,6 +258,17 @@ export interface QueryLogConfig {
   readonly file: string | null;
 }
 
+/** DNS cookies (RFC 7873, RFC 9018). Secrets are 32 lower-case hex digits. */
+export interface CookiesConfig {
+  readonly enabled: boolean;
+  /** The SipHash-2-4 key server cookies are made with; null: random per process. */
+  readonly secret: string | null;
+  /** Still accepted (the secret before a rotation). */
+  readonly previousSecret: string | null;
+  /** UDP queries without a valid server cookie get BADCOOKIE (BIND's require-server-cookie). */
+  readonly requireServerCookie: boolean;
+}
+
 export interface Config {
   /** The config file as the caller named it (used in messages). */
   readonly file: string;
@@ -275,6 +286,7 @@ export interface Config {
   readonly cache: CacheConfig;
   readonly views: ViewsConfig;
   readonly rebinding: RebindingConfig;
+  readonly cookies: CookiesConfig;
   readonly metrics: MetricsConfig;
   readonly queryLog: QueryLogConfig;
 }

@@ -10,6 +10,7 @@ import type { QueryContext } from './context.js';
 import type { Pipeline } from './dispatcher.js';
 import { Responder } from './responder.js';
 import { chain, type Stage } from './stage.js';
+import { CookiesStage } from './stages/cookies.js';
 import { AcceptStage } from './stages/accept.js';
 import { AuthoritativeStage } from './stages/authoritative.js';
 import { RefuseStage } from './stages/refuse.js';
@@ -114,6 +115,8 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
   const hasSecondary = [...config.zones, ...config.views.list.flatMap((v) => v.zones)].some((z) => z.type === 'secondary');
   const stages: Stage[] = [
     new AcceptStage(responder, { udpPayloadSize: config.server.udpPayloadSize, stats, opcodes: [Opcode.Update, Opcode.Notify] }),
+    // cookies: right after accept (options already checked), before anything costs work; a valid server cookie exempts from rate limits.
+    ...(config.cookies.enabled ? [new CookiesStage(responder, config.cookies, stats)] : []),
     ...(deps.relay ? [new RelayStage(responder, deps.relay, log)] : []),
     ...(hasSecondary ? [new UpdateForwardStage(responder, replication, xfrLog)] : []),
     // tsig is always there: a signed request with an unknown key still needs its BADKEY answer.

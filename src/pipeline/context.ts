@@ -55,6 +55,10 @@ export class QueryContext {
   edeText = '';
   /** Per-feature slots: the split-horizon view, the verified TSIG state. Typed by their owners. */
   view: unknown = null;
+  /** The query carried a DNS cookie: its client cookie (8 bytes), and whether its server cookie was valid (cookies stage). */
+  hasCookie = false;
+  readonly cookie = Buffer.alloc(8);
+  cookieValid = false;
   /** SCOPE PREFIX-LENGTH echoed in the answer's Client Subnet option (RFC 7871 §7.2.1); set by the view choice. */
   ecsScope = 0;
   tsig: unknown = null;
@@ -82,6 +86,8 @@ export class QueryContext {
     this.edeText = '';
     this.view = null;
     this.ecsScope = 0;
+    this.hasCookie = false;
+    this.cookieValid = false;
     this.tsig = null;
     this.upstream = null;
     this.translated = false;
@@ -101,6 +107,9 @@ export class QueryContext {
     c.edeText = this.edeText;
     c.view = this.view;
     c.ecsScope = this.ecsScope;
+    c.hasCookie = this.hasCookie;
+    this.cookie.copy(c.cookie);
+    c.cookieValid = this.cookieValid;
     c.tsig = this.tsig;
     c.upstream = this.upstream;
     c.translated = this.translated;

@@ -26,7 +26,7 @@ t.test('an empty file is the documented defaults', async (t) => {
       { family: 4, address: '127.0.0.1', port: 5353, protocols: ['udp', 'tcp'] },
       { family: 6, address: '::1', port: 5353, protocols: ['udp', 'tcp'] },
     ]);
-    t.same(c.server.tcp, { idleTimeout: 10, maxConnections: 1000, maxPipelined: 100 });
+    t.same(c.server.tcp, { idleTimeout: 10, minIdleTimeout: 0.2, messageTimeout: 1, maxConnections: 1000, maxConnectionsPerClient: 100, maxPipelined: 100, messagesPerTurn: 16 });
     t.equal(c.server.udpPayloadSize, 1232);
     t.equal(c.server.workers, 1);
     t.equal(c.server.dataDir, '/etc/horizond/data', 'dataDir is relative to the config directory');
