@@ -69,6 +69,15 @@ export const DEFAULTS = deepFreeze({
     privateNetworks: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula', '0.0.0.0/8', '::ffff:0:0/96'],
   },
   cookies: { enabled: true, requireServerCookie: false },
+  rateLimit: {
+    enabled: true,
+    queriesPerSecond: 50,
+    burst: 200,
+    ipv4Prefix: 24,
+    ipv6Prefix: 56,
+    action: 'truncate',
+    exempt: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula'],
+  },
   metrics: { enabled: true, listen: '127.0.0.1:9153' },
   queryLog: { enabled: false, sampleRate: 1, views: [] },
 });

@@ -110,6 +110,7 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
       })),
     },
     rebinding: { ...c.rebinding, privateNetworks: prefixes(c.rebinding.privateNetworks) },
+    rateLimit: { ...c.rateLimit, exempt: prefixes(c.rateLimit.exempt) },
     cookies: {
       enabled: c.cookies.enabled,
       ...(c.cookies.secret !== null ? { secret: opts.revealSecrets ? c.cookies.secret : '[redacted]' } : {}),

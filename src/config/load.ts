@@ -16,6 +16,7 @@ import { parseNetworks } from './sections/networks.js';
 import { parseQueryLog } from './sections/query-log.js';
 import { parseRebinding } from './sections/rebinding.js';
 import { parseCookies } from './sections/cookies.js';
+import { parseRateLimit } from './sections/rate-limit.js';
 import { parseRecursion } from './sections/recursion.js';
 import { parseServer } from './sections/server.js';
 import { parseViews } from './sections/views.js';
@@ -42,6 +43,7 @@ const root = object({
   views: withDefault(parseViews, {}),
   rebinding: withDefault(parseRebinding, {}),
   cookies: withDefault(parseCookies, {}),
+  rateLimit: withDefault(parseRateLimit, {}),
   metrics: withDefault(parseMetrics, {}),
   queryLog: withDefault(parseQueryLog, {}),
 });
@@ -86,6 +88,7 @@ function assemble(v: NonNullable<ReturnType<typeof root>>, ctx: LoadContext): Co
     views: { ...v.views, list: v.views.list.map((view) => ({ ...view, zones: effectiveZones(v.zones, view.zones) })) },
     rebinding: { ...v.rebinding, privateDomains },
     cookies: v.cookies,
+    rateLimit: v.rateLimit,
     metrics: v.metrics,
     queryLog: v.queryLog,
   };

@@ -269,6 +269,23 @@ export interface CookiesConfig {
   readonly requireServerCookie: boolean;
 }
 
+export type RateLimitAction = 'truncate' | 'refuse';
+
+/** Per-client rate limiting (token bucket per client prefix). */
+export interface RateLimitConfig {
+  readonly enabled: boolean;
+  readonly queriesPerSecond: number;
+  /** Bucket size: queries a client may send at once after being quiet. */
+  readonly burst: number;
+  /** A client is its IPv4 /ipv4Prefix or IPv6 /ipv6Prefix. */
+  readonly ipv4Prefix: number;
+  readonly ipv6Prefix: number;
+  /** Past the limit: TC=1 over UDP (REFUSED over TCP), or REFUSED. */
+  readonly action: RateLimitAction;
+  /** Never limited (the site's own networks by default). */
+  readonly exempt: readonly Prefix[];
+}
+
 export interface Config {
   /** The config file as the caller named it (used in messages). */
   readonly file: string;
@@ -287,6 +304,7 @@ export interface Config {
   readonly views: ViewsConfig;
   readonly rebinding: RebindingConfig;
   readonly cookies: CookiesConfig;
+  readonly rateLimit: RateLimitConfig;
   readonly metrics: MetricsConfig;
   readonly queryLog: QueryLogConfig;
 }

@@ -29,6 +29,9 @@ export class QueryStats {
   cookiesClientOnly = 0;
   cookiesValid = 0;
   cookiesInvalid = 0;
+  /** Queries past their client's rate limit, answered TC=1 / REFUSED (rate-limit stage). */
+  rateLimitedTruncated = 0;
+  rateLimitedRefused = 0;
   /** Durations per source, summed in seconds. */
   readonly durationSum = new Float64Array(SOURCES);
   /** [source * (bounds + 1) + bucket]: responses per duration bucket (not cumulative). */

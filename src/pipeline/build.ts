@@ -10,6 +10,7 @@ import type { QueryContext } from './context.js';
 import type { Pipeline } from './dispatcher.js';
 import { Responder } from './responder.js';
 import { chain, type Stage } from './stage.js';
+import { RateLimitStage } from './stages/rate-limit.js';
 import { CookiesStage } from './stages/cookies.js';
 import { AcceptStage } from './stages/accept.js';
 import { AuthoritativeStage } from './stages/authoritative.js';
@@ -117,6 +118,8 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
     new AcceptStage(responder, { udpPayloadSize: config.server.udpPayloadSize, stats, opcodes: [Opcode.Update, Opcode.Notify] }),
     // cookies: right after accept (options already checked), before anything costs work; a valid server cookie exempts from rate limits.
     ...(config.cookies.enabled ? [new CookiesStage(responder, config.cookies, stats)] : []),
+    // rate-limit: right after accept and cookies (a valid server cookie passes), before any real work.
+    ...(config.rateLimit.enabled ? [new RateLimitStage(responder, config.rateLimit, stats)] : []),
     ...(deps.relay ? [new RelayStage(responder, deps.relay, log)] : []),
     ...(hasSecondary ? [new UpdateForwardStage(responder, replication, xfrLog)] : []),
     // tsig is always there: a signed request with an unknown key still needs its BADKEY answer.

@@ -17,6 +17,8 @@ export function queryStatsSource(stats: QueryStats): MetricsSource {
       sink.value('horizond_dns_cookies_total', { result: 'client-only' }, stats.cookiesClientOnly);
       sink.value('horizond_dns_cookies_total', { result: 'valid' }, stats.cookiesValid);
       sink.value('horizond_dns_cookies_total', { result: 'invalid' }, stats.cookiesInvalid);
+      sink.value('horizond_dns_rate_limited_total', { action: 'truncate' }, stats.rateLimitedTruncated);
+      sink.value('horizond_dns_rate_limited_total', { action: 'refuse' }, stats.rateLimitedRefused);
     },
   };
 }
