@@ -2,10 +2,10 @@ import { QueryView } from '../wire/query-view.js';
 
 /** Where an answer came from: drives metrics labels, the query log and EDE. */
 export const AnswerSource = {
-  None: 0, Authoritative: 1, Cache: 2, Stale: 3, Upstream: 4, Local: 5, Refused: 6, Error: 7, Update: 8, Blocked: 9,
+  None: 0, Authoritative: 1, Cache: 2, Stale: 3, Upstream: 4, Local: 5, Refused: 6, Error: 7, Update: 8, Blocked: 9, Blocklist: 10,
 } as const;
 export type AnswerSource = (typeof AnswerSource)[keyof typeof AnswerSource];
-export const answerSourceNames = ['none', 'authoritative', 'cache', 'stale', 'upstream', 'local', 'refused', 'error', 'update', 'blocked'] as const;
+export const answerSourceNames = ['none', 'authoritative', 'cache', 'stale', 'upstream', 'local', 'refused', 'error', 'update', 'blocked', 'blocklist'] as const;
 
 export const TransportKind = { Udp: 0, Tcp: 1 } as const;
 export type TransportKind = (typeof TransportKind)[keyof typeof TransportKind];
@@ -66,6 +66,8 @@ export class QueryContext {
   upstream: string | null = null;
   /** Split-horizon translation rewrote an address in the answer (query log). */
   translated = false;
+  /** The blocking group that blocked this query (source Blocklist), else null (query log). */
+  blockedBy: string | null = null;
   /** Monotonic start time in ms (performance.now()). */
   start = 0;
   /** True once a response was sent or the query dropped; guards against double replies. */
@@ -91,6 +93,7 @@ export class QueryContext {
     this.tsig = null;
     this.upstream = null;
     this.translated = false;
+    this.blockedBy = null;
     this.start = now;
     this.done = false;
   }
@@ -113,6 +116,7 @@ export class QueryContext {
     c.tsig = this.tsig;
     c.upstream = this.upstream;
     c.translated = this.translated;
+    c.blockedBy = this.blockedBy;
     return c;
   }
 }
