@@ -82,6 +82,7 @@ export const DEFAULTS = deepFreeze({
     exempt: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula'],
   },
   metrics: { enabled: true, listen: '127.0.0.1:9153' },
+  console: { enabled: false, listen: '127.0.0.1:5380', tokens: [], 'tokens[]': { scope: 'read' } },
   queryLog: { enabled: false, sampleRate: 1, views: [] },
   /** `blocking.lists` has no default: without a `blocking` section nothing is blocked. */
   blocking: { allow: [], answer: 'zero', ttl: '5m', refresh: '24h', maxSize: '64MiB', timeout: '60s', maxRedirects: 5 },

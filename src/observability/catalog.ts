@@ -2,6 +2,7 @@ import { TIME_BUCKETS } from './histogram.js';
 import type { Aggregate, MetricDef, MetricType } from './metrics.js';
 import { XFR_METRICS } from '../xfr/metrics.js';
 import { BLOCKING_METRICS } from '../blocking/metrics.js';
+import { CONSOLE_METRICS } from '../console/metrics.js';
 
 /**
  * Every horizond metric family, in one table: `horizond_<subsystem>_<name>_<unit|total>`.
@@ -125,4 +126,7 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
 
   // Blocklists (blocking/metrics.ts).
   ...BLOCKING_METRICS,
+
+  // Console and HTTP API (console/metrics.ts).
+  ...CONSOLE_METRICS,
 ]);
