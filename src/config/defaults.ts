@@ -72,6 +72,16 @@ export const DEFAULTS = deepFreeze({
     privateDomains: ['lan.', 'home.arpa.', 'in-addr.arpa.', 'ip6.arpa.'],
     privateNetworks: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula', '0.0.0.0/8', '::ffff:0:0/96'],
   },
+  cookies: { enabled: true, requireServerCookie: false },
+  rateLimit: {
+    enabled: true,
+    queriesPerSecond: 50,
+    burst: 200,
+    ipv4Prefix: 24,
+    ipv6Prefix: 56,
+    action: 'truncate',
+    exempt: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula'],
+  },
   metrics: { enabled: true, listen: '127.0.0.1:9153' },
   queryLog: {
     enabled: true,

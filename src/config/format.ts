@@ -116,6 +116,13 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
       })),
     },
     rebinding: { ...c.rebinding, privateNetworks: prefixes(c.rebinding.privateNetworks) },
+    rateLimit: { ...c.rateLimit, exempt: prefixes(c.rateLimit.exempt) },
+    cookies: {
+      enabled: c.cookies.enabled,
+      ...(c.cookies.secret !== null ? { secret: opts.revealSecrets ? c.cookies.secret : '[redacted]' } : {}),
+      ...(c.cookies.previousSecret !== null ? { previousSecret: opts.revealSecrets ? c.cookies.previousSecret : '[redacted]' } : {}),
+      requireServerCookie: c.cookies.requireServerCookie,
+    },
     metrics: { enabled: c.metrics.enabled, listen: hostPort(c.metrics.listen) },
     console: {
       enabled: c.console.enabled,

@@ -17,6 +17,8 @@ import { parseMetrics } from './sections/metrics.js';
 import { parseNetworks } from './sections/networks.js';
 import { parseQueryLog } from './sections/query-log.js';
 import { parseRebinding } from './sections/rebinding.js';
+import { parseCookies } from './sections/cookies.js';
+import { parseRateLimit } from './sections/rate-limit.js';
 import { parseRecursion } from './sections/recursion.js';
 import { parseServer } from './sections/server.js';
 import { parseViews } from './sections/views.js';
@@ -45,6 +47,8 @@ export const root = object({
   cache: withDefault(parseCache, {}),
   views: withDefault(parseViews, {}),
   rebinding: withDefault(parseRebinding, {}),
+  cookies: withDefault(parseCookies, {}),
+  rateLimit: withDefault(parseRateLimit, {}),
   metrics: withDefault(parseMetrics, {}),
   console: withDefault(parseConsole, {}),
   queryLog: withDefault(parseQueryLog, {}),
@@ -100,6 +104,8 @@ function assemble(v: NonNullable<ReturnType<typeof root>>, ctx: LoadContext): Co
     cache: v.cache,
     views: { ...v.views, list: v.views.list.map((view) => ({ ...view, zones: effectiveZones(v.zones, view.zones) })) },
     rebinding: { ...v.rebinding, privateDomains },
+    cookies: v.cookies,
+    rateLimit: v.rateLimit,
     metrics: v.metrics,
     console: v.console,
     queryLog: v.queryLog,

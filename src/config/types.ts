@@ -345,6 +345,34 @@ export interface QueryLogConfig {
   readonly liveStats: boolean;
 }
 
+/** DNS cookies (RFC 7873, RFC 9018). Secrets are 32 lower-case hex digits. */
+export interface CookiesConfig {
+  readonly enabled: boolean;
+  /** The SipHash-2-4 key server cookies are made with; null: random per process. */
+  readonly secret: string | null;
+  /** Still accepted (the secret before a rotation). */
+  readonly previousSecret: string | null;
+  /** UDP queries without a valid server cookie get BADCOOKIE (BIND's require-server-cookie). */
+  readonly requireServerCookie: boolean;
+}
+
+export type RateLimitAction = 'truncate' | 'refuse';
+
+/** Per-client rate limiting (token bucket per client prefix). */
+export interface RateLimitConfig {
+  readonly enabled: boolean;
+  readonly queriesPerSecond: number;
+  /** Bucket size: queries a client may send at once after being quiet. */
+  readonly burst: number;
+  /** A client is its IPv4 /ipv4Prefix or IPv6 /ipv6Prefix. */
+  readonly ipv4Prefix: number;
+  readonly ipv6Prefix: number;
+  /** Past the limit: TC=1 over UDP (REFUSED over TCP), or REFUSED. */
+  readonly action: RateLimitAction;
+  /** Never limited (the site's own networks by default). */
+  readonly exempt: readonly Prefix[];
+}
+
 export interface Config {
   /** The config file as the caller named it (used in messages). */
   readonly file: string;
@@ -362,6 +390,8 @@ export interface Config {
   readonly cache: CacheConfig;
   readonly views: ViewsConfig;
   readonly rebinding: RebindingConfig;
+  readonly cookies: CookiesConfig;
+  readonly rateLimit: RateLimitConfig;
   readonly metrics: MetricsConfig;
   readonly console: ConsoleConfig;
   readonly queryLog: QueryLogConfig;

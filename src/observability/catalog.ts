@@ -49,6 +49,8 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   m('histogram', 'horizond_dns_response_duration_seconds', 'Time from receiving a query to handing its response to the transport, by answer source.', ['source'], TIME_BUCKETS),
   c('horizond_dns_dropped_total', 'Queries that got no response (responses sent to us, runts, shutdown).'),
   c('horizond_dns_malformed_total', 'Queries answered FORMERR because they could not be read or broke the protocol.'),
+  c('horizond_dns_rate_limited_total', 'Queries past their client prefix\'s rate limit, by what they got: `truncate` (empty TC=1 answer over UDP) or `refuse` (REFUSED).', ['action']),
+  c('horizond_dns_cookies_total', 'Queries with a DNS cookie, by result: `client-only` (no server cookie yet), `valid` server cookie, `invalid` (bad or expired: BADCOOKIE over UDP).', ['result']),
   c('horizond_dns_handler_errors_total', 'Queries whose handling threw (answered SERVFAIL).'),
   c('horizond_view_queries_total', 'Responses sent, by the split-horizon view of the client.', VIEW),
 

@@ -25,6 +25,13 @@ export class QueryStats {
   readonly byQtype = new Float64Array(TRACKED_QTYPES.length + 1);
   dropped = 0;
   formerr = 0;
+  /** Queries with a DNS cookie: client cookie only, a valid server cookie, an invalid one (cookies stage). */
+  cookiesClientOnly = 0;
+  cookiesValid = 0;
+  cookiesInvalid = 0;
+  /** Queries past their client's rate limit, answered TC=1 / REFUSED (rate-limit stage). */
+  rateLimitedTruncated = 0;
+  rateLimitedRefused = 0;
   /** Durations per source, summed in seconds. */
   readonly durationSum = new Float64Array(SOURCES);
   /** [source * (bounds + 1) + bucket]: responses per duration bucket (not cumulative). */

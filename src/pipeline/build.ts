@@ -7,6 +7,8 @@ import { CacheReplies } from './cache-reply.js';
 import type { Pipeline } from './dispatcher.js';
 import { Responder, type PostStage } from './responder.js';
 import { chain, Stage } from './stage.js';
+import { RateLimitStage } from './stages/rate-limit.js';
+import { CookiesStage } from './stages/cookies.js';
 import { AcceptStage } from './stages/accept.js';
 import { AuthoritativeStage } from './stages/authoritative.js';
 import { CacheStage } from './stages/cache.js';
@@ -103,6 +105,11 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
     // accept: header screening before anything reads the message (FORMERR/NOTIMP/BADVERS, drops
     // responses), and the client's size limit.
     new AcceptStage(out, { udpPayloadSize: config.server.udpPayloadSize, stats, opcodes: [Opcode.Update, Opcode.Notify] }),
+    // cookies (RFC 7873/9018): right after accept (its options are already checked), before
+    // anything costs work; a valid server cookie exempts the client from the rate limit below.
+    config.cookies.enabled ? new CookiesStage(out, config.cookies, stats) : null,
+    // rate-limit: per client prefix, before any real work (a valid server cookie passes).
+    config.rateLimit.enabled ? new RateLimitStage(out, config.rateLimit, stats) : null,
     // relay (query workers only): UPDATE and NOTIFY go to the worker that owns journals and
     // transfers, unchanged, and its answer comes back unchanged.
     deps.relay ? new RelayStage(out, deps.relay, log) : null,

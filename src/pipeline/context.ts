@@ -79,6 +79,10 @@ export class QueryContext {
   view: View | null = null;
   /** Whether this client may recurse here, decided once by the recursion stage (RA, recursion-acl). */
   recursion = false;
+  /** The query carried a DNS cookie: its client cookie (8 bytes), and whether its server cookie was valid (cookies stage). */
+  hasCookie = false;
+  readonly cookie = Buffer.alloc(8);
+  cookieValid = false;
   /** SCOPE PREFIX-LENGTH echoed in the answer's Client Subnet option (RFC 7871 §7.2.1); set by the view choice. */
   ecsScope = 0;
   /** The TSIG state of a signed request (tsig stage), null when it was not signed. */
@@ -120,6 +124,8 @@ export class QueryContext {
     this.view = null;
     this.recursion = false;
     this.ecsScope = 0;
+    this.hasCookie = false;
+    this.cookieValid = false;
     this.tsig = null;
     this.upstream = null;
     this.translated = false;
@@ -144,6 +150,9 @@ export class QueryContext {
     c.view = this.view;
     c.recursion = this.recursion;
     c.ecsScope = this.ecsScope;
+    c.hasCookie = this.hasCookie;
+    this.cookie.copy(c.cookie);
+    c.cookieValid = this.cookieValid;
     c.tsig = this.tsig;
     c.upstream = this.upstream;
     c.translated = this.translated;

@@ -4,6 +4,7 @@ import { decodeMessage, encodeMessage } from '../wire/message.js';
 import type { Message } from '../wire/types.js';
 import { AnswerSource, type QueryContext } from './context.js';
 import type { QueryLog } from '../querylog/output.js';
+import type { CookieJar } from '../cookies/server-cookie.js';
 import type { QueryStats, ViewSlotMap } from '../observability/query-stats.js';
 
 /**
@@ -59,6 +60,8 @@ export class Responder {
   readonly #now: () => number;
   readonly #views: ViewSlotMap | null;
   readonly #queryLog: QueryLog | null;
+  /** Set by the cookies stage: answers to queries with a cookie carry ours (RFC 7873 §5.2). */
+  #cookies: CookieJar | null = null;
 
   constructor(opts: ResponderOptions) {
     this.#udpSize = opts.udpPayloadSize;
@@ -72,6 +75,11 @@ export class Responder {
   /** Installs the post stages, in order (once, by buildPipeline, which declares them). */
   setPostStages(post: readonly PostStage[]): void {
     this.#post = post.length > 0 ? post : null;
+  }
+
+  /** Answers carry a server cookie made by `jar` when the query had a cookie. */
+  useCookies(jar: CookieJar | null): void {
+    this.#cookies = jar;
   }
 
   /** Bytes a producer must leave free below ctx.maxSize (OPT + signature). */
@@ -186,7 +194,8 @@ export class Responder {
 
   #optionsLength(ctx: QueryContext): number {
     const ecs = ecsOption(ctx);
-    return (ctx.ede >= 0 ? 6 + Buffer.byteLength(ctx.edeText) : 0) + (ecs >= 0 ? 4 + ctx.q.optionLen : 0);
+    return (ctx.ede >= 0 ? 6 + Buffer.byteLength(ctx.edeText) : 0) + (ecs >= 0 ? 4 + ctx.q.optionLen : 0)
+      + (ctx.hasCookie && this.#cookies !== null ? 28 : 0);
   }
 
   #appendOpt(ctx: QueryContext, wire: Buffer): Buffer {
@@ -201,6 +210,12 @@ export class Responder {
     out[p++] = 0; // version 0
     out.writeUInt16BE(ctx.q.ednsDo ? 0x8000 : 0, p); p += 2;
     out.writeUInt16BE(optLen, p); p += 2;
+    if (ctx.hasCookie && this.#cookies !== null) {
+      out.writeUInt16BE(EdnsOption.Cookie, p); p += 2;
+      out.writeUInt16BE(24, p); p += 2;
+      ctx.cookie.copy(out, p); p += 8;
+      this.#cookies.make(ctx.cookie, 0, ctx.address, out, p); p += 16;
+    }
     const ecs = ecsOption(ctx);
     if (ecs >= 0) {
       // RFC 7871 §7.2.1: FAMILY, SOURCE PREFIX-LENGTH and ADDRESS as asked, our SCOPE PREFIX-LENGTH.

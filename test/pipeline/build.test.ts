@@ -63,5 +63,8 @@ t.test('with every feature on, build.ts builds exactly the chain the README show
 t.test('features that are not configured leave their stages out', async (t) => {
   const p = await pipelineFromYaml('zones: [{ name: home.lan., file: home.lan.zone }]', { baseDir: FIXTURES });
   t.teardown(() => p.close());
-  t.same(p.pipeline.order, ['accept', 'tsig', 'update', 'notify', 'xfr', 'authoritative', 'refuse', 'out:']);
+  t.same(p.pipeline.order, ['accept', 'cookies', 'rate-limit', 'tsig', 'update', 'notify', 'xfr', 'authoritative', 'refuse', 'out:']);
+  const off = await pipelineFromYaml('cookies: { enabled: false }\nrateLimit: { enabled: false }\nzones: [{ name: home.lan., file: home.lan.zone }]', { baseDir: FIXTURES });
+  t.teardown(() => off.close());
+  t.same(off.pipeline.order, ['accept', 'tsig', 'update', 'notify', 'xfr', 'authoritative', 'refuse', 'out:'], 'cookies and rate-limit are left out when turned off');
 });

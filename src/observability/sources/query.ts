@@ -14,6 +14,11 @@ export function queryStatsSource(stats: QueryStats): MetricsSource {
       for (const e of stats.viewEntries()) sink.value('horizond_view_queries_total', { view: e.view }, e.value);
       sink.value('horizond_dns_dropped_total', null, stats.dropped);
       sink.value('horizond_dns_malformed_total', null, stats.formerr);
+      sink.value('horizond_dns_cookies_total', { result: 'client-only' }, stats.cookiesClientOnly);
+      sink.value('horizond_dns_cookies_total', { result: 'valid' }, stats.cookiesValid);
+      sink.value('horizond_dns_cookies_total', { result: 'invalid' }, stats.cookiesInvalid);
+      sink.value('horizond_dns_rate_limited_total', { action: 'truncate' }, stats.rateLimitedTruncated);
+      sink.value('horizond_dns_rate_limited_total', { action: 'refuse' }, stats.rateLimitedRefused);
     },
   };
 }
