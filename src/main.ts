@@ -11,11 +11,16 @@ import type { Config, ZoneConfig } from './config/types.js';
 import { formatIssue } from './zone/errors.js';
 import { rrToText } from './wire/presentation.js';
 import { dumpZone } from './zone/dump.js';
+import { explain, formatVerdict } from './blocking/explain.js';
+import { BlockingError } from './blocking/errors.js';
 
 const USAGE = `usage:
   horizond [--config FILE]                 serve (default config: config/horizond.yaml)
   horizond check [--config FILE]           validate config and zones, exit non-zero on error
   horizond zone dump NAME [--config FILE]  print a zone as served, in RFC 1035 format
+  horizond blocking test NAME [--view V] [--config FILE]
+                                           is NAME blocked? by which group, source and line,
+                                           or which allow entry lets it through
   horizond --version`;
 
 function version(): string {
@@ -23,7 +28,7 @@ function version(): string {
   return pkg.version;
 }
 
-interface Args { command: 'serve' | 'check' | 'dump' | 'version' | 'help'; config: string; zone?: string }
+interface Args { command: 'serve' | 'check' | 'dump' | 'blocking-test' | 'version' | 'help'; config: string; zone?: string; name?: string; view?: string }
 
 function parseArgs(argv: string[]): Args {
   const out: Args = { command: 'serve', config: 'config/horizond.yaml' };
@@ -35,13 +40,20 @@ function parseArgs(argv: string[]): Args {
       if (!v) throw new UsageError('--config needs a file');
       out.config = v;
     } else if (a.startsWith('--config=')) out.config = a.slice(9);
+    else if (a === '--view') {
+      const v = argv[++i];
+      if (!v) throw new UsageError('--view needs a view name');
+      out.view = v;
+    } else if (a.startsWith('--view=')) out.view = a.slice(7);
     else if (a === '--version' || a === '-v') out.command = 'version';
     else if (a === '--help' || a === '-h') out.command = 'help';
     else rest.push(a);
   }
   if (rest[0] === 'check' && rest.length === 1) out.command = 'check';
   else if (rest[0] === 'zone' && rest[1] === 'dump' && rest.length === 3) { out.command = 'dump'; out.zone = rest[2]!; }
+  else if (rest[0] === 'blocking' && rest[1] === 'test' && rest.length === 3) { out.command = 'blocking-test'; out.name = rest[2]!; }
   else if (rest.length > 0) throw new UsageError(`unknown arguments: ${rest.join(' ')}`);
+  if (out.view !== undefined && out.command !== 'blocking-test') throw new UsageError('--view is for blocking test');
   return out;
 }
 
@@ -105,6 +117,16 @@ async function dump(file: string, name: string): Promise<number> {
   return 0;
 }
 
+/**
+ * Why a name is or is not blocked, from the lists on disk (local files and the saved copies of
+ * URL lists in server.dataDir): safe beside a running server. Exit 0 either way.
+ */
+async function blockingTest(file: string, name: string, view?: string): Promise<number> {
+  const config = await loadConfig(file);
+  process.stdout.write(formatVerdict(explain(config, name, view)));
+  return 0;
+}
+
 async function main(): Promise<void> {
   let args: Args;
   try {
@@ -119,10 +141,11 @@ async function main(): Promise<void> {
       case 'help': process.stdout.write(`${USAGE}\n`); return;
       case 'check': process.exitCode = await check(args.config); return;
       case 'dump': process.exitCode = await dump(args.config, args.zone!); return;
+      case 'blocking-test': process.exitCode = await blockingTest(args.config, args.name!, args.view); return;
       case 'serve': await serve(args.config); return;
     }
   } catch (err) {
-    if (err instanceof ConfigError || (err as { code?: string }).code === 'HZ_ERR_DATADIR_LOCKED') {
+    if (err instanceof ConfigError || err instanceof BlockingError || (err as { code?: string }).code === 'HZ_ERR_DATADIR_LOCKED') {
       process.stderr.write(`${(err as Error).message}\n`);
       process.exit(1);
     }

@@ -27,6 +27,7 @@ import { PidLock } from './util/pid-lock.js';
 import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { BlockingManager } from './blocking/manager.js';
+import { BlockingControl } from './blocking/control.js';
 import { blockingSource } from './blocking/metrics.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
 
@@ -69,6 +70,8 @@ export class Server {
   readonly replication: ReplicationManager;
   /** Blocklists, kept across reloads. */
   readonly blocking: BlockingManager;
+  /** Operator tools for blocking (status, test, pause, resume, refresh), for the console. */
+  readonly blockingControl: BlockingControl;
   #ops: OpsHttpServer | null = null;
   /** Our claim on server.dataDir (released on stop). */
   #lock: PidLock | null = null;
@@ -84,6 +87,7 @@ export class Server {
 
   private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput, updates: UpdateManager, replication: ReplicationManager, blocking: BlockingManager, opts: ServerOptions) {
     this.blocking = blocking;
+    this.blockingControl = new BlockingControl(blocking, () => this.#runtime.config);
     this.#configFile = configFile;
     this.#role = opts.role ?? 'single';
     this.#relay = opts.relay ?? null;

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { BlockingConfig, BlockingSource } from '../config/types.js';
+import type { BlockingConfig, BlockingSource, Config } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import { download, type DownloadResult, type Validators } from './download.js';
 import { BlockingErrorCode } from './errors.js';
+import { explain, savedCopyPath, type Verdict } from './explain.js';
 import { runRebuild, type RebuildJob, type RebuildResult, type SourceJob, type SourceResult } from './job.js';
 import type { ParseStats } from './parse.js';
 import { BlockSet, MAX_GROUPS } from './set.js';
@@ -286,24 +286,34 @@ export class BlockingManager {
   }
 
   #run(job: RebuildJob): Promise<RebuildResult> {
+    return this.#offload(job, () => runRebuild(job));
+  }
+
+  /** `blocking test` for the running server: re-scans the sources off the event loop. */
+  explain(config: Config, name: string, view?: string): Promise<Verdict> {
+    return this.#offload({ explain: { config, name, ...(view !== undefined ? { view } : {}) } }, () => explain(config, name, view));
+  }
+
+  /** Runs a job on a fresh worker thread (or `inline` on this one under the test runner). */
+  #offload<T>(message: unknown, inline: () => T): Promise<T> {
     const url = this.#opts.inline ? null : workerUrl();
-    if (url === null) return new Promise((resolve, reject) => setImmediate(() => { try { resolve(runRebuild(job)); } catch (e) { reject(e as Error); } }));
+    if (url === null) return new Promise((resolve, reject) => setImmediate(() => { try { resolve(inline()); } catch (e) { reject(e as Error); } }));
     return new Promise((resolve, reject) => {
       const worker = new Worker(url, { resourceLimits: { maxOldGenerationSizeMb: 256 } });
-      worker.once('message', (m: { ok: boolean; result?: RebuildResult; error?: string }) => {
+      worker.once('message', (m: { ok: boolean; result?: T; error?: string }) => {
         void worker.terminate();
         if (m.ok) resolve(m.result!);
         else reject(new Error(m.error));
       });
       worker.once('error', (err) => { void worker.terminate(); reject(err); });
-      worker.postMessage(job);
+      worker.postMessage(message);
     });
   }
 
   // --- URL sources ---------------------------------------------------------------------------
 
   #copyPath(st: SourceState): string {
-    return join(this.#dir, `${createHash('sha256').update(st.spec.kind === 'url' ? st.spec.url : st.id).digest('hex').slice(0, 32)}.list`);
+    return savedCopyPath(this.#opts.dataDir, st.spec.kind === 'url' ? st.spec.url : st.id);
   }
 
   #writeMeta(st: SourceState): void {
@@ -462,8 +472,7 @@ export class BlockingManager {
 
   /** The file `blocking test` re-scans for a source: the file itself or the saved copy. */
   textPath(spec: BlockingSource): string {
-    if (spec.kind === 'file') return spec.path;
-    return join(this.#dir, `${createHash('sha256').update(spec.url).digest('hex').slice(0, 32)}.list`);
+    return spec.kind === 'file' ? spec.path : savedCopyPath(this.#opts.dataDir, spec.url);
   }
 
   async close(): Promise<void> {
