@@ -144,6 +144,8 @@ export class BlockingManager {
    */
   adopt(config: BlockingConfig | null, exempt: readonly string[] = []): void {
     this.config = config;
+    // Rebuild only when something changed: the zones, a source's groups, sources, or a file.
+    let dirty = this.#exempt.join(' ') !== exempt.join(' ');
     this.#exempt = [...exempt];
     const wanted = new Map<string, { spec: BlockingSource; allowOnly: boolean; bits: number; groups: string[] }>();
     const groups = config?.lists.map((g) => g.name) ?? [];
@@ -161,6 +163,7 @@ export class BlockingManager {
       if (!wanted.has(id)) {
         if (st.timer) clearTimeout(st.timer);
         this.#sources.delete(id);
+        dirty = true;
       }
     }
     for (const [id, w] of wanted) {
@@ -173,19 +176,27 @@ export class BlockingManager {
         };
         this.#sources.set(id, st);
         if (w.spec.kind === 'url') this.#startUrl(st);
+        dirty = true;
       } else {
+        if (st.bits !== w.bits) dirty = true;
         st.spec = w.spec;
         st.bits = w.bits;
         st.groups = w.groups;
       }
       if (w.spec.kind === 'file') {
         const identity = fileIdentity(w.spec.path);
-        if (identity !== st.identity || st.keys === null) st.pendingPath = w.spec.path;
+        if (identity !== st.identity || (st.keys === null && st.lastRefresh === null)) {
+          st.pendingPath = w.spec.path;
+          dirty = true;
+        } else if (identity === '' && st.lastRefresh?.result !== 'missing') {
+          st.pendingPath = w.spec.path; // gone: record it (the last good keys stay)
+          dirty = true;
+        }
       }
     }
     this.groups = groups;
     this.epoch++;
-    this.requestRebuild();
+    if (dirty) this.requestRebuild();
   }
 
   /** Resolves when no rebuild is running or queued. */
