@@ -44,12 +44,23 @@ export interface RuntimeEnv {
   blocking?: BlockingManager | null;
 }
 
+/** `forward.upstreams: system`: which nameservers are used, and a warning for each left out. */
+function logSystemUpstreams(config: Config, log: Logger): void {
+  const sys = config.forward.system;
+  if (sys === null) return;
+  const flog = log.child({ component: 'forward' });
+  for (const reason of sys.skipped) flog.warn({ resolvConf: sys.resolvConf }, `forward.upstreams: system: skipping nameserver ${reason}`);
+  const upstreams = config.forward.upstreams.map((u) => u.id);
+  if (upstreams.length === 0) flog.warn({ resolvConf: sys.resolvConf }, 'forward.upstreams: system: no usable nameserver; recursive queries get REFUSED as with no upstreams');
+  else flog.info({ resolvConf: sys.resolvConf, upstreams }, 'forwarding to the system nameservers');
+}
+
 export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Runtime> {
   const zoneLog = env.log.child({ component: 'zone' });
   const prev = env.previous?.zones;
   const loaded = loadZones(config.zones, zoneLog, prev ? (name) => prev.get(name) : undefined);
   // Zones that take updates come back with their journaled records on top of the file's.
-  const served = env.updates.adopt(config.zones, loaded.zones);
+  const served = env.updates.adopt(config.zones, loaded.zones, config.server.journal);
   const zones = new ZoneStore(served);
   const keyring = keyringFromConfig(config.keys);
   env.replication.adopt(config, served, keyring);
@@ -65,6 +76,7 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
     env.updates.attach(store);
     env.replication.attach(store, configs);
   }
+  logSystemUpstreams(config, env.log);
   // Lists follow the config; the site's own zones are never blocked.
   env.blocking?.adopt(config.blocking, views.zoneNames());
   const pipeline = buildPipeline({
@@ -77,7 +89,7 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
     zones,
     views,
     pipeline,
-    zoneFailures: [...loaded.failures, ...viewFailures],
+    zoneFailures: [...loaded.failures, ...env.updates.failures(), ...viewFailures],
     async close() {
       for (const store of stores.keys()) {
         env.updates.detach(store);

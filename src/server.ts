@@ -23,13 +23,14 @@ import { keyringFromConfig } from './pipeline/stages/tsig.js';
 import { UpdateManager } from './update/manager.js';
 import { updateDetailSource } from './update/metrics.js';
 import { ReplicationManager } from './xfr/manager.js';
-import { PidLock } from './util/pid-lock.js';
+import { DataDirLock } from './util/data-dir-lock.js';
 import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { BlockingManager } from './blocking/manager.js';
 import { BlockingControl } from './blocking/control.js';
 import { blockingSource } from './blocking/metrics.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
+import { codeOf } from './errors/index.js';
 
 export interface ServerOptions {
   log?: Logger;
@@ -62,6 +63,10 @@ export class Server {
   readonly readiness = new Readiness(() => {
     for (const z of this.replication.statuses()) if (!z.available) return `waiting for the first transfer of ${z.zone}`;
     return this.blocking.waiting();
+  }, () => {
+    for (const [zone] of this.updates.damaged()) return `journal of ${zone} is damaged; the zone is not served`;
+    for (const zone of this.replication.damagedHistories()) return `IXFR history of ${zone} is damaged`;
+    return null;
   });
   readonly queryLog: QueryLogOutput;
   /** Dynamic zone data and journals, kept across reloads. */
@@ -74,7 +79,7 @@ export class Server {
   readonly blockingControl: BlockingControl;
   #ops: OpsHttpServer | null = null;
   /** Our claim on server.dataDir (released on stop). */
-  #lock: PidLock | null = null;
+  #lock: DataDirLock | null = null;
   #opsAddress: { address: string; port: number } | null = null;
   #runtime: Runtime;
   #dispatcher: Dispatcher;
@@ -108,8 +113,8 @@ export class Server {
     this.metrics.add(viewSource(() => this.#runtime.views.views));
     this.metrics.add(updateSource(() => updates.counters.results()));
     this.metrics.add(tsigSource(() => updates.counters.tsig));
-    this.metrics.add(updateDetailSource(updates.counters));
-    this.metrics.add(xfrSource(replication.counters, () => replication.statuses()));
+    this.metrics.add(updateDetailSource(updates.counters, () => updates.journals()));
+    this.metrics.add(xfrSource(replication.counters, () => replication.statuses(), () => replication.damagedHistories()));
     this.metrics.add(blockingSource(blocking));
     this.readiness.loaded();
   }
@@ -123,7 +128,7 @@ export class Server {
     const stats = new QueryStats();
     const queryLog = new QueryLogOutput();
     // The owner of the data directory holds the lock; query workers only read it.
-    const lock = query ? null : PidLock.acquire(config.server.dataDir);
+    const lock = query ? null : await DataDirLock.acquire(config.server.dataDir);
     const updates = new UpdateManager({
       dataDir: config.server.dataDir, log: logger, readOnly: query, ...(opts.committed ? { committed: opts.committed } : {}),
     });
@@ -144,7 +149,7 @@ export class Server {
       await blocking.close();
       await replication.close();
       await updates.close();
-      lock?.release();
+      await lock?.release();
       throw err;
     }
   }
@@ -247,7 +252,7 @@ export class Server {
       });
     } catch (err) {
       this.reloads.record(false);
-      this.log.error({ result: 'error' }, `reload refused, the running configuration stays: ${(err as Error).message}`);
+      this.log.error({ result: 'error', code: codeOf(err) }, `reload refused, the running configuration stays: ${(err as Error).message}`);
       return false;
     }
     const old = this.#runtime;
@@ -268,7 +273,7 @@ export class Server {
       await this.blocking.close();
       await this.updates.close(); // queued updates finish and are journaled (and seen by replication)
       await this.replication.close(); // then their IXFR history records are written
-      this.#lock?.release();
+      await this.#lock?.release();
       await this.#ops?.close();
       await this.queryLog.close();
     })();

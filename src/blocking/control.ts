@@ -1,4 +1,5 @@
 import type { Config } from '../config/types.js';
+import { HzError } from '../errors/index.js';
 import { BlockingError, BlockingErrorCode } from './errors.js';
 import type { Verdict } from './explain.js';
 import type { BlockingManager, SourceStatus } from './manager.js';
@@ -63,7 +64,7 @@ export class BlockingControl {
   /** Pauses blocking for `minutes` (every view, or one); returns when it ends (ms since epoch). */
   pause(minutes: number, view?: string): number {
     this.#check(view);
-    if (!(minutes > 0 && minutes <= 7 * 24 * 60)) throw new RangeError('blocking: pause must be more than 0 and at most 10080 minutes');
+    if (!(minutes > 0 && minutes <= 7 * 24 * 60)) throw new HzError('HZ_ERR_INVALID_ARGUMENT', 'blocking: pause must be more than 0 and at most 10080 minutes');
     return this.#manager.pause(minutes, view);
   }
 

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { BlockingError, BlockingErrorCode } from './errors.js';
 import type { ParseStats } from './parse.js';
 import { ALL_GROUPS, compileChunks, compileNames, mergeParts, type BlockSetData, type CompiledSource, type SetPart } from './set.js';
 
@@ -54,7 +55,7 @@ function compileFile(path: string, allowOnly: boolean, maxSize: number): Compile
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    const tooLarge = (n: number) => Object.assign(new Error(`${n} bytes, over the ${maxSize}-byte limit`), { reason: 'too_large' });
+    const tooLarge = (n: number) => new BlockingError(BlockingErrorCode.Source, `${n} bytes, over the ${maxSize}-byte limit`, 'too_large');
     if (size > maxSize) throw tooLarge(size);
     let total = 0;
     return compileChunks((buf) => {
@@ -77,8 +78,8 @@ function compileOne(s: SourceJob, maxSize: number): SourceResult {
   try {
     c = compileFile(s.path!, s.allowOnly, maxSize);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { reason?: 'too_large' };
-    if (e.reason === 'too_large') return keep({ reason: 'too_large', message: e.message }, null);
+    const e = err as NodeJS.ErrnoException & { reason?: string | null };
+    if (e.reason === 'too_large') return keep({ reason: 'too_large', message: e.message.replace(/^blocking: /, '') }, null);
     if (e.code === 'ENOENT') return keep({ reason: 'missing', message: 'file not found' }, null);
     return keep({ reason: 'unreadable', message: e.message }, null);
   }

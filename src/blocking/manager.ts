@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { BlockingConfig, BlockingSource, Config } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import { download, type DownloadResult, type Validators } from './download.js';
-import { BlockingErrorCode } from './errors.js';
+import { BlockingError, BlockingErrorCode } from './errors.js';
 import { explain, savedCopyPath, type Verdict } from './explain.js';
 import { runRebuild, type RebuildJob, type RebuildResult, type SourceJob, type SourceResult } from './job.js';
 import type { ParseStats } from './parse.js';
@@ -120,6 +120,8 @@ export class BlockingManager {
   #building: Promise<void> | null = null;
   #again = false;
   #closed = false;
+  /** Ends downloads in flight on close (shutdown never waits for a slow list server). */
+  readonly #abort = new AbortController();
   readonly #now: () => number;
 
   constructor(opts: BlockingManagerOptions) {
@@ -220,7 +222,7 @@ export class BlockingManager {
       try {
         await this.#rebuild();
       } catch (err) {
-        this.#log.error({ err }, 'blocklist rebuild failed; the previous set keeps serving');
+        this.#log.error({ err, code: BlockingErrorCode.Build }, 'blocklist rebuild failed; the previous set keeps serving');
       }
     } while (this.#again && !this.#closed);
   }
@@ -314,9 +316,9 @@ export class BlockingManager {
       worker.once('message', (m: { ok: boolean; result?: T; error?: string }) => {
         void worker.terminate();
         if (m.ok) resolve(m.result!);
-        else reject(new Error(m.error));
+        else reject(new BlockingError(BlockingErrorCode.Build, m.error ?? 'the compiler thread failed'));
       });
-      worker.once('error', (err) => { void worker.terminate(); reject(err); });
+      worker.once('error', (err) => { void worker.terminate(); reject(new BlockingError(BlockingErrorCode.Build, err.message)); });
       worker.postMessage(message);
     });
   }
@@ -380,7 +382,7 @@ export class BlockingManager {
     // Without keys the conditional headers would only get a 304 for a copy we cannot read.
     const res: DownloadResult = await download(st.spec.url, part, st.keys ? st.validators : null, {
       maxSize: c.maxSize, timeoutMs: c.timeout * 1000, maxRedirects: c.maxRedirects,
-    });
+    }, this.#abort.signal);
     const seconds = (performance.now() - t0) / 1000;
     if (this.#closed || !this.#sources.has(st.id)) {
       rmSync(part, { force: true });
@@ -488,6 +490,7 @@ export class BlockingManager {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#abort.abort();
     for (const st of this.#sources.values()) if (st.timer) clearTimeout(st.timer);
     if (this.#pausedAll) clearTimeout(this.#pausedAll.timer);
     for (const p of this.#pausedViews.values()) clearTimeout(p.timer);

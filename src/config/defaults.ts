@@ -17,6 +17,7 @@ export const DEFAULTS = deepFreeze({
     tcp: { idleTimeout: '10s', maxConnections: 1000, maxPipelined: 100 },
     workers: 1,
     dataDir: './data',
+    journal: { onCorrupt: 'refuse' },
   },
   log: { level: 'info' },
   networks: {},
@@ -40,6 +41,8 @@ export const DEFAULTS = deepFreeze({
   recursion: { allow: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula'] },
   forward: {
     upstreams: [],
+    /** Where `upstreams: system` reads its nameservers. */
+    resolvConf: '/etc/resolv.conf',
     /** The port follows the protocol. */
     'upstreams[]': { protocol: 'udp', port: { udp: 53, tcp: 53, tls: 853, https: 443 } },
     timeout: '1s',

@@ -9,7 +9,7 @@ import { normalizeName } from './names.js';
 import { object, optional, withDefault } from './schema.js';
 import { parseBlocking } from './sections/blocking.js';
 import { parseCache } from './sections/cache.js';
-import { parseForward } from './sections/forward.js';
+import { parseForward, withoutSelf } from './sections/forward.js';
 import { parseKeys } from './sections/keys.js';
 import { parseLog } from './sections/log.js';
 import { parseMetrics } from './sections/metrics.js';
@@ -82,7 +82,7 @@ function assemble(v: NonNullable<ReturnType<typeof root>>, ctx: LoadContext): Co
     keys: v.keys,
     zones: v.zones,
     recursion: v.recursion,
-    forward: v.forward,
+    forward: withoutSelf(v.forward, v.server.listen),
     cache: v.cache,
     views: { ...v.views, list: v.views.list.map((view) => ({ ...view, zones: effectiveZones(v.zones, view.zones) })) },
     rebinding: { ...v.rebinding, privateDomains },

@@ -53,6 +53,8 @@ export interface ServerConfig {
   readonly workers: number;
   /** Absolute directory for journals and transferred zones. */
   readonly dataDir: string;
+  /** Defaults for every zone's journal (`zones[].journal` overrides). */
+  readonly journal: { readonly onCorrupt: JournalOnCorrupt };
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -84,6 +86,8 @@ export interface UpdateRule {
   readonly name: NameMatch;
   /** RR type numbers this rule may add or delete; ANY (255) permits "delete all RRsets at a name". */
   readonly types: readonly number[];
+  /** `types: ["*"]`: every data type may be added or deleted, and all RRsets at a name deleted. */
+  readonly anyType: boolean;
   /** `preset` for rules expanded from `update.preset`, `config` for rules written under `rules`. */
   readonly origin: 'preset' | 'config';
 }
@@ -140,7 +144,15 @@ export interface ZoneConfig {
   readonly allowTransfer: TransferAcl | null;
   /** Secondary: relay UPDATE messages to the primary (RFC 2136 §6). Always false for a primary. */
   readonly allowUpdateForwarding: boolean;
+  /** The zone's own journal policy; null fields take `server.journal`'s. */
+  readonly journal: { readonly onCorrupt: JournalOnCorrupt | null };
 }
+
+/**
+ * What a journal (or IXFR history) damaged before its end does at start: `refuse` leaves the
+ * file as it is and does not serve the zone; `truncate` serves from the last good record.
+ */
+export type JournalOnCorrupt = 'refuse' | 'truncate';
 
 export interface RecursionConfig {
   /** Clients that may get recursive (forwarded or cached) answers. */
@@ -169,8 +181,19 @@ export interface ForwardDomain {
   readonly upstreams: readonly UpstreamConfig[];
 }
 
+/** `forward.upstreams: system`: where the upstreams came from and what was left out. */
+export interface SystemUpstreams {
+  /** The resolv.conf read (absolute); a change to it reloads the configuration. */
+  readonly resolvConf: string;
+  /** Nameservers left out, each with why (`127.0.0.1: this server (a forwarding loop)`). */
+  readonly skipped: readonly string[];
+}
+
 export interface ForwardConfig {
+  /** The servers to forward to: as written, or (`upstreams: system`) resolv.conf's nameservers. */
   readonly upstreams: readonly UpstreamConfig[];
+  /** Set when `upstreams: system`; null for a written list. */
+  readonly system: SystemUpstreams | null;
   /** Per upstream attempt. */
   readonly timeout: Seconds;
   /** Total attempts across upstreams for one client query. */

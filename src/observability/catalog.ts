@@ -89,7 +89,10 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   c('horizond_update_refusals_total', 'Refused or failed updates, by reason (policy, prerequisite, static record, ...).', ['reason']),
   c('horizond_update_journal_commits_total', 'Journal group commits (one fsync each).'),
   c('horizond_update_journal_compactions_total', 'Journal compactions (snapshot written, journal truncated).'),
-  c('horizond_update_journal_tails_cut_total', 'Torn or corrupt journal tails detected at startup and cut at the last good record.'),
+  c('horizond_update_journal_tails_cut_total', 'Interrupted final journal appends (never acknowledged) cut at startup.'),
+  g('horizond_update_journal_damaged', '1 for each zone not served because its journal is damaged before its end (journal.onCorrupt: refuse), 0 for the other zones with a journal.', ['zone']),
+  c('horizond_update_journal_write_errors_total', 'Journal writes that failed (a full disk, an I/O error); their updates were answered SERVFAIL and nothing was applied.'),
+  c('horizond_update_journal_truncations_total', 'Journals damaged before their end that were served from their last good record (journal.onCorrupt: truncate).'),
   c('horizond_update_scavenged_total', 'Dynamic names removed by scavenging.'),
 
   // Configuration and zones (server.ts, runtime.ts).

@@ -139,7 +139,10 @@ export class Responder {
   }
 }
 
-/** Header (+ question if readable) with QR set and the given RCODE; RD and opcode echoed. */
+/**
+ * Header (+ question if readable) with QR set and the given RCODE; the opcode echoed, and RD
+ * only for QUERY (RFC 1035 §4.1.1 defines RD for queries; other opcodes get it clear, as BIND).
+ */
 export function errorResponse(ctx: QueryContext, rcode: number): Buffer {
   const q = ctx.q;
   const src = ctx.msg;
@@ -147,7 +150,8 @@ export function errorResponse(ctx: QueryContext, rcode: number): Buffer {
   const len = withQuestion ? q.questionEnd : HEADER_SIZE;
   const out = Buffer.allocUnsafe(len);
   src.copy(out, 0, 0, len);
-  out[2] = 0x80 | (src[2]! & 0x79); // QR, opcode, RD kept; AA/TC cleared
+  const b2 = src[2]!;
+  out[2] = 0x80 | (b2 & 0x78) | ((b2 & 0x78) === 0 ? b2 & 0x01 : 0); // QR, opcode; RD for QUERY; AA/TC cleared
   out[3] = rcode & 0xf;
   out.writeUInt16BE(withQuestion ? 1 : 0, 4);
   out.fill(0, 6, 12);

@@ -4,6 +4,7 @@ import { hostPort, unmapIPv4 } from './address.js';
 import { listenError } from './errors.js';
 import { silentLogger, ThrottledWarn, type TransportLogger } from './logger.js';
 import { TcpConnection, type ConnectionHost, type TcpCounters, type TcpLimits } from './tcp-connection.js';
+import { HzError } from '../errors/index.js';
 
 export type { TcpCounters } from './tcp-connection.js';
 
@@ -78,7 +79,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
 
   /** Starts listening. Rejects with a ListenError (EADDRINUSE, EACCES...) naming the address. */
   start(): Promise<{ address: string; port: number }> {
-    if (this.#server !== null || this.#closing !== null) return Promise.reject(new Error('tcp: start() called twice'));
+    if (this.#server !== null || this.#closing !== null) return Promise.reject(new HzError('HZ_ERR_INTERNAL', 'tcp: start() called twice'));
     const { address, port } = this.#opts;
     const server = createServer({ allowHalfOpen: true, noDelay: true });
     this.#server = server;

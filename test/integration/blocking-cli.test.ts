@@ -40,5 +40,5 @@ t.test('not blocked: the allow entry or exception that lets it through, or why n
 t.test('an unknown view is an error', async (t) => {
   const r = await test('x.example', '--view', 'nope');
   t.equal(r.code, 1);
-  t.equal(r.err, 'blocking: no view named "nope" (views: lan, k8s)\n');
+  t.equal(r.err, 'horizond: blocking: no view named "nope" (views: lan, k8s) [HZ_ERR_BLOCKING_UNKNOWN_VIEW]\n');
 });

@@ -1,7 +1,9 @@
 import { DEFAULTS } from '../defaults.js';
 import { address, port } from '../net.js';
 import { duration, int, list, object, oneOf, path, required, withDefault } from '../schema.js';
-import type { ListenConfig, ListenProtocol, ServerConfig } from '../types.js';
+import type { JournalOnCorrupt, ListenConfig, ListenProtocol, ServerConfig } from '../types.js';
+
+export const JOURNAL_ON_CORRUPT: readonly JournalOnCorrupt[] = ['refuse', 'truncate'];
 
 /**
  * `server`: listeners and transport limits. Each address:port appears once in `listen` and
@@ -40,6 +42,7 @@ export const parseServer = object(
     ),
     workers: withDefault(int(1, 64), D.workers),
     dataDir: withDefault(path, D.dataDir),
+    journal: withDefault(object({ onCorrupt: withDefault(oneOf(JOURNAL_ON_CORRUPT), D.journal.onCorrupt) }), {}),
   },
   (v): ServerConfig => v,
 );
