@@ -198,6 +198,11 @@ export class BlockingManager {
     }
     this.groups = groups;
     this.epoch++;
+    if (config === null) {
+      // Nothing to block: no worker thread, no set (a config without blocking pays nothing).
+      if (this.set.size > 0) this.set = BlockSet.empty();
+      return;
+    }
     if (dirty) this.requestRebuild();
   }
 
