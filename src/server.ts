@@ -29,6 +29,9 @@ import { buildRuntime, type Runtime } from './runtime.js';
 import { BlockingManager } from './blocking/manager.js';
 import { BlockingControl } from './blocking/control.js';
 import { blockingSource } from './blocking/metrics.js';
+import { ConsoleServer } from './console/server.js';
+import { consoleSource } from './console/metrics.js';
+import type { ConsoleBackend, ServedZone } from './console/backend.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
 import { codeOf } from './errors/index.js';
 
@@ -78,6 +81,10 @@ export class Server {
   /** Operator tools for blocking (status, test, pause, resume, refresh), for the console. */
   readonly blockingControl: BlockingControl;
   #ops: OpsHttpServer | null = null;
+  /** The web console and HTTP API (owner/single only), null when off or its port was taken. */
+  #console: ConsoleServer | null = null;
+  #consoleAddress: { address: string; port: number } | null = null;
+  readonly #startedAt = Date.now();
   /** Our claim on server.dataDir (released on stop). */
   #lock: DataDirLock | null = null;
   #opsAddress: { address: string; port: number } | null = null;
@@ -116,6 +123,7 @@ export class Server {
     this.metrics.add(updateDetailSource(updates.counters, () => updates.journals()));
     this.metrics.add(xfrSource(replication.counters, () => replication.statuses(), () => replication.damagedHistories()));
     this.metrics.add(blockingSource(blocking));
+    this.metrics.add(consoleSource(() => this.#console?.counters ?? null));
     this.readiness.loaded();
   }
 
@@ -171,6 +179,11 @@ export class Server {
     return this.#listeners;
   }
 
+  /** Where the console and HTTP API are served (null when off or failed). */
+  get consoleAddress(): { address: string; port: number } | null {
+    return this.#consoleAddress;
+  }
+
   /** Where /metrics, /healthz and /readyz are served (null when metrics are off or failed). */
   get metricsAddress(): { address: string; port: number } | null {
     return this.#opsAddress;
@@ -207,7 +220,15 @@ export class Server {
         this.#dispatcher,
         {
           logger: this.log.child({ component: 'transport' }),
-          tcp: { idleTimeoutMs: c.tcp.idleTimeout * 1000, maxConnections: c.tcp.maxConnections, maxInflightPerConnection: c.tcp.maxPipelined },
+          tcp: {
+            idleTimeoutMs: c.tcp.idleTimeout * 1000,
+            minIdleTimeoutMs: c.tcp.minIdleTimeout * 1000,
+            messageTimeoutMs: c.tcp.messageTimeout * 1000,
+            maxConnections: c.tcp.maxConnections,
+            maxConnectionsPerClient: c.tcp.maxConnectionsPerClient,
+            maxInflightPerConnection: c.tcp.maxPipelined,
+            messagesPerTurn: c.tcp.messagesPerTurn,
+          },
         },
       );
     } catch (err) {
@@ -216,7 +237,46 @@ export class Server {
     }
     this.readiness.listening();
     this.replication.releaseNotify();
+    if (!query) await this.#startConsole();
     return this.#listeners;
+  }
+
+  /** What the console reads of this server: functions, so it always sees the runtime serving now. */
+  #consoleBackend(): ConsoleBackend {
+    return {
+      version: packageVersion(),
+      startedAt: this.#startedAt,
+      stats: this.stats,
+      updates: this.updates,
+      zones: () => servedZones(this.#runtime),
+      secondaries: () => this.replication.statuses(),
+      cache: () => this.#runtime.pipeline.resolver?.cache ?? null,
+      cacheStats: () => this.#runtime.pipeline.resolver?.stats() ?? null,
+      upstreams: () => this.#runtime.pipeline.resolver?.upstreamStats() ?? [],
+      views: () => this.#runtime.views.views.map((v) => v.name),
+      health: () => {
+        const h = this.readiness.status();
+        return { ready: h.ready, reason: h.ready ? null : h.state };
+      },
+    };
+  }
+
+  /**
+   * The console, started after the DNS ports. Like the metrics endpoint, a taken port or a bad
+   * certificate costs the console, not DNS: logged, and DNS keeps serving.
+   */
+  async #startConsole(): Promise<void> {
+    const c = this.config.console;
+    if (!c.enabled || this.#console !== null) return;
+    let con: ConsoleServer | null = null;
+    try {
+      con = new ConsoleServer({ config: c, dataDir: this.config.server.dataDir, backend: this.#consoleBackend(), log: this.log.child({ component: 'console' }) });
+      this.#consoleAddress = await con.start();
+      this.#console = con;
+    } catch (err) {
+      await con?.close().catch(() => undefined);
+      this.log.error({ err: (err as Error).message }, 'serving DNS without the console and HTTP API');
+    }
   }
 
   /**
@@ -274,11 +334,26 @@ export class Server {
       await this.updates.close(); // queued updates finish and are journaled (and seen by replication)
       await this.replication.close(); // then their IXFR history records are written
       await this.#lock?.release();
+      await this.#console?.close();
       await this.#ops?.close();
       await this.queryLog.close();
     })();
     return this.#stopping;
   }
+}
+
+/** Every zone served now, for the console: global zones, then the zones only one view serves. */
+function servedZones(rt: Runtime): ServedZone[] {
+  const configs = new Map([...rt.config.zones, ...rt.config.views.list.flatMap((v) => v.zones)].map((z) => [z.name, z]));
+  const info = (key: string) => {
+    const zc = configs.get(key);
+    return { type: zc?.type ?? 'primary', allowTransfer: (zc?.allowTransfer ?? null) !== null } as const;
+  };
+  const out: ServedZone[] = [...rt.zones.zones()].map((zone) => ({ zone, view: null, ...info(zone.key) }));
+  for (const v of rt.views.views) {
+    for (const zone of v.zones.zones()) if (v.ownZones.has(zone.key)) out.push({ zone, view: v.name, ...info(zone.key) });
+  }
+  return out;
 }
 
 /** Every zone served, with its view when only that view serves it. */

@@ -46,9 +46,17 @@ export interface ServerConfig {
   readonly udpPayloadSize: number;
   readonly tcp: {
     readonly idleTimeout: Seconds;
+    /** The idle timeout at a full listener (shrinks from idleTimeout past half the slots). */
+    readonly minIdleTimeout: Seconds;
+    /** Time allowed for each whole message from its first byte. */
+    readonly messageTimeout: Seconds;
     readonly maxConnections: number;
+    /** Connections one client (IPv4 address, IPv6 /64) may hold. */
+    readonly maxConnectionsPerClient: number;
     /** Queries in flight per TCP connection. */
     readonly maxPipelined: number;
+    /** Messages read from one connection before other work gets a turn. */
+    readonly messagesPerTurn: number;
   };
   readonly workers: number;
   /** Absolute directory for journals and transferred zones. */
@@ -81,6 +89,8 @@ export type NameMatch =
 export interface UpdateRule {
   /** Key names allowed to use this rule (always a subset of the zone's `update.keys`). */
   readonly keys: readonly string[];
+  /** Console tokens allowed to use this rule (the zone's `update.tokens`; none when the rule names keys). */
+  readonly tokens: readonly string[];
   /** Source networks allowed to use this rule (checked in addition to `update.networks`). */
   readonly networks: readonly Prefix[];
   readonly name: NameMatch;
@@ -96,6 +106,8 @@ export interface UpdatePolicy {
   readonly preset: 'kea' | 'none';
   /** An update must be signed by one of these keys... */
   readonly keys: readonly string[];
+  /** ...or, over the HTTP API, carry one of these console tokens... */
+  readonly tokens: readonly string[];
   /** ...and come from one of these networks; then some rule must permit each change. */
   readonly networks: readonly Prefix[];
   /** Preset rules first, then configured rules. */
@@ -265,6 +277,23 @@ export interface MetricsConfig {
   readonly listen: SocketAddress;
 }
 
+/** A console/API token (`console.tokens[]`); the secret is the token text. */
+export interface ConsoleTokenConfig {
+  readonly name: string;
+  readonly secret: Secret;
+  readonly scope: 'read' | 'write';
+  /** Zones (lower-case FQDN) this token may write to; null: every zone whose policy names it. */
+  readonly zones: readonly string[] | null;
+}
+
+export interface ConsoleConfig {
+  readonly enabled: boolean;
+  readonly listen: SocketAddress;
+  /** Empty: a token is created in server.dataDir on first start (see src/console/tokens.ts). */
+  readonly tokens: readonly ConsoleTokenConfig[];
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+}
+
 export interface QueryLogConfig {
   readonly enabled: boolean;
   /** Fraction of queries logged, 0 < rate <= 1. */
@@ -293,6 +322,7 @@ export interface Config {
   readonly views: ViewsConfig;
   readonly rebinding: RebindingConfig;
   readonly metrics: MetricsConfig;
+  readonly console: ConsoleConfig;
   readonly queryLog: QueryLogConfig;
   /** Blocklists; null when the config has no `blocking` section. */
   readonly blocking: BlockingConfig | null;

@@ -55,6 +55,8 @@ export class QueryContext {
   edeText = '';
   /** Per-feature slots: the split-horizon view, the verified TSIG state. Typed by their owners. */
   view: unknown = null;
+  /** SCOPE PREFIX-LENGTH echoed in the answer's Client Subnet option (RFC 7871 §7.2.1); set by the view choice. */
+  ecsScope = 0;
   tsig: unknown = null;
   /** Display name of the upstream that answered (forwarded answers), for the query log. */
   upstream: string | null = null;
@@ -81,6 +83,7 @@ export class QueryContext {
     this.ede = -1;
     this.edeText = '';
     this.view = null;
+    this.ecsScope = 0;
     this.tsig = null;
     this.upstream = null;
     this.translated = false;
@@ -100,6 +103,7 @@ export class QueryContext {
     c.ede = this.ede;
     c.edeText = this.edeText;
     c.view = this.view;
+    c.ecsScope = this.ecsScope;
     c.tsig = this.tsig;
     c.upstream = this.upstream;
     c.translated = this.translated;

@@ -100,7 +100,8 @@ export class Responder {
   }
 
   #optionsLength(ctx: QueryContext): number {
-    return ctx.ede >= 0 ? 6 + Buffer.byteLength(ctx.edeText) : 0;
+    const ecs = ecsOption(ctx);
+    return (ctx.ede >= 0 ? 6 + Buffer.byteLength(ctx.edeText) : 0) + (ecs >= 0 ? 4 + ctx.q.optionLen : 0);
   }
 
   #appendOpt(ctx: QueryContext, wire: Buffer): Buffer {
@@ -115,9 +116,20 @@ export class Responder {
     out[p++] = 0; // version 0
     out.writeUInt16BE(ctx.q.ednsDo ? 0x8000 : 0, p); p += 2;
     out.writeUInt16BE(optLen, p); p += 2;
+    const ecs = ecsOption(ctx);
+    if (ecs >= 0) {
+      // RFC 7871 §7.2.1: FAMILY, SOURCE PREFIX-LENGTH and ADDRESS as asked, our SCOPE PREFIX-LENGTH.
+      const n = ctx.q.optionLen;
+      out.writeUInt16BE(EdnsOption.ClientSubnet, p); p += 2;
+      out.writeUInt16BE(n, p); p += 2;
+      ctx.q.buf.copy(out, p, ecs, ecs + n);
+      out[p + 3] = ctx.ecsScope;
+      p += n;
+    }
     if (ctx.ede >= 0) {
+      const text = Buffer.byteLength(ctx.edeText);
       out.writeUInt16BE(EdnsOption.EDE, p); p += 2;
-      out.writeUInt16BE(2 + optLen - 6, p); p += 2;
+      out.writeUInt16BE(2 + text, p); p += 2;
       out.writeUInt16BE(ctx.ede, p); p += 2;
       p += out.write(ctx.edeText, p, 'utf8');
     }
@@ -137,6 +149,16 @@ export class Responder {
       return out;
     }
   }
+}
+
+/**
+ * Offset of the query's Client Subnet option data (sets `ctx.q.optionLen`), or -1: only for a
+ * query that parsed (a malformed option got FORMERR and is not echoed).
+ */
+function ecsOption(ctx: QueryContext): number {
+  const q = ctx.q;
+  if (!q.hasEdns || q.error !== '' || q.ednsRdataLen === 0) return -1;
+  return q.clientSubnet();
 }
 
 /**
