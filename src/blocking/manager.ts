@@ -77,6 +77,18 @@ export interface BlockingManagerOptions {
   now?: () => number;
 }
 
+/** Rebuilds up to this much new text and this many kept keys run inline (tens of ms at most). */
+const INLINE_BYTES = 2 * 1024 * 1024;
+const INLINE_KEYS = 100_000;
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Retry a failed download after this long (or the refresh interval, when shorter). */
 const RETRY_MS = 15 * 60_000;
 
@@ -242,7 +254,15 @@ export class BlockingManager {
       s.pendingPath = null;
     }
     const job: RebuildJob = { sources: jobs, exempt: this.#exempt, maxSize: config?.maxSize ?? 64 * 1024 * 1024 };
-    const result = await this.#run(job);
+    // Small work (a few MiB of text, a few hundred thousand keys) is cheaper inline than a new
+    // thread's start-up; a large list always goes to the worker.
+    let bytes = 0;
+    let keys = 0;
+    for (const s of sources) {
+      if (s.keys) keys += s.keys.block.length + s.keys.allow.length;
+      if (paths.get(s.id)) bytes += fileSize(paths.get(s.id)!);
+    }
+    const result = await this.#run(job, bytes <= INLINE_BYTES && keys <= INLINE_KEYS);
     if (this.#closed) return;
     for (const r of result.sources) {
       const st = this.#sources.get(r.id);
@@ -303,8 +323,8 @@ export class BlockingManager {
     else this.#log.info(fields, `blocklist ${st.spec.text} read`);
   }
 
-  #run(job: RebuildJob): Promise<RebuildResult> {
-    return this.#offload(job, () => runRebuild(job));
+  #run(job: RebuildJob, small: boolean): Promise<RebuildResult> {
+    return this.#offload(job, () => runRebuild(job), small);
   }
 
   /** `blocking test` for the running server: re-scans the sources off the event loop. */
@@ -313,8 +333,8 @@ export class BlockingManager {
   }
 
   /** Runs a job on a fresh worker thread (or `inline` on this one under the test runner). */
-  #offload<T>(message: unknown, inline: () => T): Promise<T> {
-    const url = this.#opts.inline ? null : workerUrl();
+  #offload<T>(message: unknown, inline: () => T, small = false): Promise<T> {
+    const url = this.#opts.inline || small ? null : workerUrl();
     if (url === null) return new Promise((resolve, reject) => setImmediate(() => { try { resolve(inline()); } catch (e) { reject(e as Error); } }));
     return new Promise((resolve, reject) => {
       const worker = new Worker(url, { resourceLimits: { maxOldGenerationSizeMb: 256 } });
