@@ -33,7 +33,9 @@ import { ConsoleServer } from './console/server.js';
 import { consoleSource } from './console/metrics.js';
 import type { ConsoleBackend, ServedZone } from './console/backend.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
-import { codeOf } from './errors/index.js';
+import { chooseUdpBackend, type UdpBackend } from './transport/udp-backend.js';
+import { udpBackendSource } from './observability/sources/udp.js';
+import { codeOf, HzError } from './errors/index.js';
 
 export interface ServerOptions {
   log?: Logger;
@@ -91,6 +93,7 @@ export class Server {
   #runtime: Runtime;
   #dispatcher: Dispatcher;
   #listeners: Listeners | null = null;
+  #udpBackend: UdpBackend | null = null;
   #stopping: Promise<void> | null = null;
   #reloading: Promise<boolean> | null = null;
   readonly #configFile: string;
@@ -114,6 +117,7 @@ export class Server {
     this.metrics.add(queryStatsSource(stats));
     this.metrics.add(serverSource(this, packageVersion()));
     this.metrics.add(transportSource(() => this.#listeners));
+    this.metrics.add(udpBackendSource(() => this.#udpBackend, () => this.#listeners));
     this.metrics.add(cacheSource(() => this.#runtime.pipeline.resolver?.stats() ?? null));
     this.metrics.add(upstreamSource(() => this.#runtime.pipeline.resolver?.upstreamStats() ?? []));
     this.metrics.add(rebindingSource(() => this.#runtime.pipeline.rebinding?.counters ?? null));
@@ -207,9 +211,15 @@ export class Server {
     return this.#dispatcher.panics;
   }
 
+  /** The UDP backend the listeners use (null before listen()). */
+  get udpBackend(): UdpBackend | null {
+    return this.#udpBackend;
+  }
+
   async listen(): Promise<Listeners> {
     const c = this.config.server;
     const query = this.#role === 'query';
+    const native = this.#chooseUdp();
     if (!query) await this.#startOps();
     try {
       this.#listeners = await startListeners(
@@ -220,6 +230,9 @@ export class Server {
         this.#dispatcher,
         {
           logger: this.log.child({ component: 'transport' }),
+          // Several workers: each binds its own socket on the port (SO_REUSEPORT) and the kernel
+          // spreads clients over them; with node:dgram they share the cluster's one socket.
+          udp: { native, reusePort: native !== null && this.#role !== 'single' },
           tcp: {
             idleTimeoutMs: c.tcp.idleTimeout * 1000,
             minIdleTimeoutMs: c.tcp.minIdleTimeout * 1000,
@@ -239,6 +252,23 @@ export class Server {
     this.replication.releaseNotify();
     if (!query) await this.#startConsole();
     return this.#listeners;
+  }
+
+  /** Resolves `server.udp.backend` for this host; warns when `auto` falls back to node:dgram. */
+  #chooseUdp() {
+    const c = this.config.server;
+    const choice = chooseUdpBackend(c.udp.backend);
+    let native = choice.binding;
+    let fallback = choice.fallback;
+    // Each worker binds its own socket: an ephemeral port would differ in every worker.
+    if (native !== null && this.#role !== 'single' && c.listen.some((l) => l.port === 0 && l.protocols.includes('udp'))) {
+      if (c.udp.backend === 'native') throw new HzError('HZ_ERR_UDP_BACKEND', 'udp: server.udp.backend native with several workers needs fixed listen ports (not 0)');
+      native = null;
+      fallback = 'several workers listen on port 0 (each native socket would get its own port)';
+    }
+    this.#udpBackend = native !== null ? 'native' : 'dgram';
+    if (fallback !== null) this.log.warn({ backend: 'dgram', reason: fallback }, 'udp: native backend not available, using node:dgram');
+    return native;
   }
 
   /** What the console reads of this server: functions, so it always sees the runtime serving now. */

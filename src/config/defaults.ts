@@ -16,6 +16,7 @@ export const DEFAULTS = deepFreeze({
     udpPayloadSize: 1232,
     tcp: { idleTimeout: '10s', minIdleTimeout: '200ms', messageTimeout: '1s', maxConnections: 1000, maxConnectionsPerClient: 100, maxPipelined: 100, messagesPerTurn: 16 },
     workers: 1,
+    udp: { backend: 'auto' },
     dataDir: './data',
     journal: { onCorrupt: 'refuse' },
   },

@@ -59,6 +59,10 @@ export interface ServerConfig {
     readonly messagesPerTurn: number;
   };
   readonly workers: number;
+  readonly udp: {
+    /** Datagram I/O: the udp-batch addon (`native`), `node:dgram`, or `auto` (native when built). */
+    readonly backend: 'auto' | 'native' | 'dgram';
+  };
   /** Absolute directory for journals and transferred zones. */
   readonly dataDir: string;
   /** Defaults for every zone's journal (`zones[].journal` overrides). */

@@ -31,6 +31,7 @@ const AGGREGATE: Readonly<Record<string, Aggregate>> = {
   horizond_zone_serial: 'first',
   horizond_zone_load_failed: 'first',
   horizond_build_info: 'first',
+  horizond_udp_backend_info: 'first',
 };
 
 const c = (name: string, help: string, labels?: readonly string[]): MetricDef => m('counter', name, help, labels);
@@ -118,6 +119,12 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   c('horizond_tcp_connections_closed_total', 'TCP connections closed by the server, by reason: `idle` (idle timeout, shortened under pressure), `slow` (a message did not arrive whole within `server.tcp.messageTimeout`), `evicted` (closed to make room for a new connection at the limit), `malformed`, `overflow` (the client did not read its answers).', ['listener', 'reason']),
   c('horizond_tcp_read_pauses_total', 'Times reading a TCP connection paused at the pipelining limit.', ['listener']),
   c('horizond_tcp_read_yields_total', 'Times a connection\'s reading yielded to other work after `server.tcp.messagesPerTurn` messages.', ['listener']),
+  g('horizond_udp_backend_info', '1 for the UDP backend in use: `native` (the udp-batch addon) or `dgram` (`node:dgram`); see `server.udp.backend`. An `auto` config that shows `dgram` means the addon is not built on this host.', ['backend']),
+  c('horizond_udp_batches_total', 'Native backend: `recvmmsg` batches handed to the request path; `horizond_transport_received_total` divided by this is the mean batch size.', ['listener']),
+  c('horizond_udp_truncated_total', 'Native backend: datagrams longer than their receive slot (64 KiB), cut (`MSG_TRUNC`).', ['listener']),
+  c('horizond_udp_send_queued_total', 'Native backend: replies the kernel could not take at once (`EAGAIN`: send buffer full), queued until the socket is writable.', ['listener']),
+  c('horizond_udp_send_queue_dropped_total', 'Native backend: replies dropped because the send queue was full (4 MiB).', ['listener']),
+  g('horizond_udp_send_queue_length', 'Native backend: replies waiting in the send queue now.', ['listener']),
 
   // Zone transfers, NOTIFY, secondary zones and update forwarding (xfr/metrics.ts).
   ...XFR_METRICS,

@@ -3,8 +3,13 @@ import { isIPv6Literal } from './address.js';
 import { ListenError } from './errors.js';
 import { silentLogger, type TransportLogger } from './logger.js';
 import { TcpServer, type TcpServerOptions } from './tcp-server.js';
+import type { UdpBatchBinding } from './udp-backend.js';
+import { NativeUdpServer } from './udp-native.js';
 import { UdpServer, type UdpServerOptions } from './udp-server.js';
 import { HzError } from '../errors/index.js';
+
+/** A UDP listener of either backend (`server.udp.backend`). */
+export type UdpListener = UdpServer | NativeUdpServer;
 
 export type Protocol = 'udp' | 'tcp';
 
@@ -18,7 +23,12 @@ export interface ListenSpec {
 
 /** Settings shared by every listener (address and port come from the specs). */
 export interface ListenerOptions {
-  udp?: Omit<UdpServerOptions, 'address' | 'port' | 'logger'>;
+  udp?: Omit<UdpServerOptions, 'address' | 'port' | 'logger'> & {
+    /** The udp-batch addon: UDP listeners use the native backend (null/absent: node:dgram). */
+    native?: UdpBatchBinding | null;
+    /** Native backend: SO_REUSEPORT, one socket per worker process. */
+    reusePort?: boolean;
+  };
   tcp?: Omit<TcpServerOptions, 'address' | 'port' | 'logger'>;
   logger?: TransportLogger;
   /** Attempts to find a port free for both UDP and TCP when a spec asks for port 0. */
@@ -33,7 +43,7 @@ export interface BoundListener {
 
 /** Everything that was started; the servers are exposed for their counters. */
 export interface Listeners {
-  readonly udp: readonly UdpServer[];
+  readonly udp: readonly UdpListener[];
   readonly tcp: readonly TcpServer[];
   /** What is actually listening (real port numbers). */
   bound(): BoundListener[];
@@ -50,11 +60,14 @@ const defaultPortAttempts = 5;
  */
 export async function startListeners(specs: ListenSpec[], handler: QueryHandler, opts: ListenerOptions = {}): Promise<Listeners> {
   const log = opts.logger ?? silentLogger;
-  const udp: UdpServer[] = [];
+  const udp: UdpListener[] = [];
   const tcp: TcpServer[] = [];
   const bound: BoundListener[] = [];
-  const newUdp = (address: string, port: number): UdpServer =>
-    new UdpServer(handler, { ...opts.udp, ipv6Only: opts.udp?.ipv6Only ?? needsIpv6Only(address, port, specs), address, port, logger: log });
+  const { native, reusePort, ...udpOpts } = opts.udp ?? {};
+  const newUdp = (address: string, port: number): UdpListener => {
+    const o = { ...udpOpts, ipv6Only: udpOpts.ipv6Only ?? needsIpv6Only(address, port, specs), address, port, logger: log };
+    return native ? new NativeUdpServer(handler, { ...o, binding: native, reusePort: reusePort === true }) : new UdpServer(handler, o);
+  };
   const newTcp = (address: string, port: number): TcpServer =>
     new TcpServer(handler, { ...opts.tcp, ipv6Only: opts.tcp?.ipv6Only ?? needsIpv6Only(address, port, specs), address, port, logger: log });
   const closeAll = (graceMs: number): Promise<void> =>
