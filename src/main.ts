@@ -15,6 +15,7 @@ import { QueryLogError } from './querylog/errors.js';
 import { ERRORS, HzError } from './errors/index.js';
 import { checkJournal, repairJournal } from './update/journal-cli.js';
 import { DataDirLock } from './util/data-dir-lock.js';
+import { explain, formatVerdict } from './blocking/explain.js';
 
 const USAGE = `usage:
   horizond [--config FILE]                 serve (default config: config/horizond.yaml)
@@ -24,6 +25,9 @@ ${LOG_USAGE}
   horizond journal check ZONE [--config FILE]   show a zone's journal and IXFR history, and any damage
   horizond journal repair ZONE [--config FILE]  cut damaged files at their last good record (server
                                                 stopped; copies kept as <file>.corrupt-<time>)
+  horizond blocking test NAME [--view V] [--config FILE]
+                                           is NAME blocked? by which group, source and line,
+                                           or which allow entry lets it through
   horizond --version`;
 
 function version(): string {
@@ -31,7 +35,7 @@ function version(): string {
   return pkg.version;
 }
 
-interface Args { command: 'serve' | 'check' | 'dump' | 'journal-check' | 'journal-repair' | 'log' | 'version' | 'help'; config: string; zone?: string; log?: LogArgs }
+interface Args { command: 'serve' | 'check' | 'dump' | 'journal-check' | 'journal-repair' | 'log' | 'blocking-test' | 'version' | 'help'; config: string; zone?: string; log?: LogArgs; name?: string; view?: string }
 
 function parseArgs(argv: string[]): Args {
   const out: Args = { command: 'serve', config: 'config/horizond.yaml' };
@@ -43,6 +47,11 @@ function parseArgs(argv: string[]): Args {
       if (!v) throw new UsageError('--config needs a file');
       out.config = v;
     } else if (a.startsWith('--config=')) out.config = a.slice(9);
+    else if (a === '--view') {
+      const v = argv[++i];
+      if (!v) throw new UsageError('--view needs a view name');
+      out.view = v;
+    } else if (a.startsWith('--view=')) out.view = a.slice(7);
     else if (a === '--version' || a === '-v') out.command = 'version';
     else if (a === '--help' || a === '-h') out.command = 'help';
     else rest.push(a);
@@ -59,7 +68,9 @@ function parseArgs(argv: string[]): Args {
     }
     out.command = 'log';
   }
+  else if (rest[0] === 'blocking' && rest[1] === 'test' && rest.length === 3) { out.command = 'blocking-test'; out.name = rest[2]!; }
   else if (rest.length > 0) throw new UsageError(`unknown arguments: ${rest.join(' ')}`);
+  if (out.view !== undefined && out.command !== 'blocking-test') throw new UsageError('--view is for blocking test');
   return out;
 }
 
@@ -129,6 +140,16 @@ async function journal(file: string, name: string, repair: boolean): Promise<num
   }
 }
 
+/**
+ * Why a name is or is not blocked, from the lists on disk (local files and the saved copies of
+ * URL lists in server.dataDir): safe beside a running server. Exit 0 either way.
+ */
+async function blockingTest(file: string, name: string, view?: string): Promise<number> {
+  const config = await loadConfig(file);
+  process.stdout.write(formatVerdict(explain(config, name, view)));
+  return 0;
+}
+
 async function main(): Promise<void> {
   let args: Args;
   try {
@@ -147,6 +168,7 @@ async function main(): Promise<void> {
       case 'help': process.stdout.write(`${USAGE}\n`); return;
       case 'check': process.exitCode = await checkConfig(args.config, stdio); return;
       case 'dump': process.exitCode = await dump(args.config, args.zone!); return;
+      case 'blocking-test': process.exitCode = await blockingTest(args.config, args.name!, args.view); return;
       case 'journal-check': process.exitCode = await journal(args.config, args.zone!, false); return;
       case 'journal-repair': process.exitCode = await journal(args.config, args.zone!, true); return;
       case 'serve': await serve(args.config); return;

@@ -28,6 +28,7 @@ import { DataDirLock } from './util/data-dir-lock.js';
 import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { BlockingManager } from './blocking/manager.js';
+import { BlockingControl } from './blocking/control.js';
 import { blockingSource } from './blocking/metrics.js';
 import { ConsoleServer } from './console/server.js';
 import { consoleSource } from './console/metrics.js';
@@ -80,6 +81,8 @@ export class Server {
   readonly replication: ReplicationManager;
   /** Blocklists, kept across reloads. */
   readonly blocking: BlockingManager;
+  /** Operator tools for blocking (status, test, pause, resume, refresh), for the console. */
+  readonly blockingControl: BlockingControl;
   #ops: OpsHttpServer | null = null;
   /** The web console and HTTP API (owner/single only), null when off or its port was taken. */
   #console: ConsoleServer | null = null;
@@ -100,6 +103,7 @@ export class Server {
 
   private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput, updates: UpdateManager, replication: ReplicationManager, blocking: BlockingManager, opts: ServerOptions) {
     this.blocking = blocking;
+    this.blockingControl = new BlockingControl(blocking, () => this.#runtime.config);
     this.#configFile = configFile;
     this.#role = opts.role ?? 'single';
     this.#relay = opts.relay ?? null;

@@ -28,8 +28,8 @@ export interface DownloadOptions {
   readonly userAgent?: string;
 }
 
-export async function download(url: string, dest: string, previous: Validators | null, opts: DownloadOptions): Promise<DownloadResult> {
-  const signal = AbortSignal.timeout(opts.timeoutMs);
+export async function download(url: string, dest: string, previous: Validators | null, opts: DownloadOptions, abort?: AbortSignal): Promise<DownloadResult> {
+  const signal = abort ? AbortSignal.any([AbortSignal.timeout(opts.timeoutMs), abort]) : AbortSignal.timeout(opts.timeoutMs);
   let current = url;
   try {
     for (let hop = 0; ; hop++) {

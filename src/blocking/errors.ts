@@ -1,9 +1,9 @@
 import { HzError } from '../errors/index.js';
 
 /**
- * Errors of the blocking subsystem, with stable codes. Source failures are not thrown to
+ * Errors of the blocking subsystem (codes in src/errors). Source failures are not thrown to
  * callers: they are logged once per change of outcome, counted, and the last good copy keeps
- * serving; these codes appear in the log records and in `BlockingControl.status()`.
+ * serving; their codes appear in those log records.
  */
 export const BlockingErrorCode = {
   /** A list could not be downloaded (unreachable, timeout, HTTP error, redirects, too large). */
@@ -12,6 +12,8 @@ export const BlockingErrorCode = {
   Source: 'HZ_ERR_BLOCKING_SOURCE',
   /** A list had no valid entry (garbage, an error page): the last good copy stays. */
   Empty: 'HZ_ERR_BLOCKING_EMPTY',
+  /** A rebuild failed on the compiler thread: the previous set stays. */
+  Build: 'HZ_ERR_BLOCKING_BUILD',
   /** `blocking test` / `pause` named a view that is not configured. */
   UnknownView: 'HZ_ERR_BLOCKING_UNKNOWN_VIEW',
   /** An operator tool was called while blocking is not configured. */
@@ -21,7 +23,7 @@ export type BlockingErrorCode = (typeof BlockingErrorCode)[keyof typeof Blocking
 
 export class BlockingError extends HzError {
   override readonly name = 'BlockingError';
-  constructor(code: BlockingErrorCode, message: string) {
+  constructor(code: BlockingErrorCode, message: string, readonly reason: string | null = null) {
     super(code, `blocking: ${message}`);
   }
 }

@@ -1,7 +1,7 @@
-import { BlockingError, BlockingErrorCode } from './errors.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { BlockingError, BlockingErrorCode } from './errors.js';
 import type { ParseStats } from './parse.js';
-import { ALL_GROUPS, compileNames, compileSource, mergeParts, type BlockSetData, type SetPart } from './set.js';
+import { ALL_GROUPS, compileChunks, compileNames, mergeParts, type BlockSetData, type CompiledSource, type SetPart } from './set.js';
 
 /**
  * One rebuild of the blocking set, as plain data so it can run on a worker thread: compile the
@@ -50,19 +50,20 @@ export interface RebuildResult {
   readonly ms: number;
 }
 
-function readLimited(path: string, maxSize: number): Buffer {
+/** Compiles a file read in chunks, refusing one over `maxSize` bytes (before or while reading). */
+function compileFile(path: string, allowOnly: boolean, maxSize: number): CompiledSource {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    if (size > maxSize) throw Object.assign(new BlockingError(BlockingErrorCode.Source, `${size} bytes, over the ${maxSize}-byte limit`), { reason: 'too_large' as const });
-    const buf = Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
+    const tooLarge = (n: number) => new BlockingError(BlockingErrorCode.Source, `${n} bytes, over the ${maxSize}-byte limit`, 'too_large');
+    if (size > maxSize) throw tooLarge(size);
+    let total = 0;
+    return compileChunks((buf) => {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      total += n;
+      if (total > maxSize) throw tooLarge(total);
+      return n;
+    }, size, allowOnly);
   } finally {
     closeSync(fd);
   }
@@ -73,16 +74,15 @@ function compileOne(s: SourceJob, maxSize: number): SourceResult {
   const keep = (error: SourceResult['error'], stats: ParseStats | null): SourceResult => ({
     id: s.id, compiled: true, error, stats, block: s.previous?.block ?? null, allow: s.previous?.allow ?? null, ms: performance.now() - t0,
   });
-  let text: Buffer;
+  let c: CompiledSource;
   try {
-    text = readLimited(s.path!, maxSize);
+    c = compileFile(s.path!, s.allowOnly, maxSize);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { reason?: 'too_large' };
-    if (e.reason === 'too_large') return keep({ reason: 'too_large', message: e.message }, null);
+    const e = err as NodeJS.ErrnoException & { reason?: string | null };
+    if (e.reason === 'too_large') return keep({ reason: 'too_large', message: e.message.replace(/^blocking: /, '') }, null);
     if (e.code === 'ENOENT') return keep({ reason: 'missing', message: 'file not found' }, null);
     return keep({ reason: 'unreadable', message: e.message }, null);
   }
-  const c = compileSource(text, s.allowOnly);
   if (c.block.length + c.allow.length === 0) {
     return keep({ reason: 'empty', message: `no valid entry in ${c.stats.lines} lines (${c.stats.invalid} invalid, ${c.stats.unsupported} unsupported)` }, c.stats);
   }

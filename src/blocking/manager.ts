@@ -1,12 +1,11 @@
-import { HzError } from '../errors/index.js';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { BlockingConfig, BlockingSource } from '../config/types.js';
+import type { BlockingConfig, BlockingSource, Config } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import { download, type DownloadResult, type Validators } from './download.js';
-import { BlockingErrorCode } from './errors.js';
+import { BlockingError, BlockingErrorCode } from './errors.js';
+import { explain, savedCopyPath, type Verdict } from './explain.js';
 import { runRebuild, type RebuildJob, type RebuildResult, type SourceJob, type SourceResult } from './job.js';
 import type { ParseStats } from './parse.js';
 import { BlockSet, MAX_GROUPS } from './set.js';
@@ -78,6 +77,18 @@ export interface BlockingManagerOptions {
   now?: () => number;
 }
 
+/** Rebuilds up to this much new text and this many kept keys run inline (tens of ms at most). */
+const INLINE_BYTES = 2 * 1024 * 1024;
+const INLINE_KEYS = 100_000;
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Retry a failed download after this long (or the refresh interval, when shorter). */
 const RETRY_MS = 15 * 60_000;
 
@@ -121,6 +132,8 @@ export class BlockingManager {
   #building: Promise<void> | null = null;
   #again = false;
   #closed = false;
+  /** Ends downloads in flight on close (shutdown never waits for a slow list server). */
+  readonly #abort = new AbortController();
   readonly #now: () => number;
 
   constructor(opts: BlockingManagerOptions) {
@@ -145,6 +158,8 @@ export class BlockingManager {
    */
   adopt(config: BlockingConfig | null, exempt: readonly string[] = []): void {
     this.config = config;
+    // Rebuild only when something changed: the zones, a source's groups, sources, or a file.
+    let dirty = this.#exempt.join(' ') !== exempt.join(' ');
     this.#exempt = [...exempt];
     const wanted = new Map<string, { spec: BlockingSource; allowOnly: boolean; bits: number; groups: string[] }>();
     const groups = config?.lists.map((g) => g.name) ?? [];
@@ -162,6 +177,7 @@ export class BlockingManager {
       if (!wanted.has(id)) {
         if (st.timer) clearTimeout(st.timer);
         this.#sources.delete(id);
+        dirty = true;
       }
     }
     for (const [id, w] of wanted) {
@@ -174,19 +190,32 @@ export class BlockingManager {
         };
         this.#sources.set(id, st);
         if (w.spec.kind === 'url') this.#startUrl(st);
+        dirty = true;
       } else {
+        if (st.bits !== w.bits) dirty = true;
         st.spec = w.spec;
         st.bits = w.bits;
         st.groups = w.groups;
       }
       if (w.spec.kind === 'file') {
         const identity = fileIdentity(w.spec.path);
-        if (identity !== st.identity || st.keys === null) st.pendingPath = w.spec.path;
+        if (identity !== st.identity || (st.keys === null && st.lastRefresh === null)) {
+          st.pendingPath = w.spec.path;
+          dirty = true;
+        } else if (identity === '' && st.lastRefresh?.result !== 'missing') {
+          st.pendingPath = w.spec.path; // gone: record it (the last good keys stay)
+          dirty = true;
+        }
       }
     }
     this.groups = groups;
     this.epoch++;
-    this.requestRebuild();
+    if (config === null) {
+      // Nothing to block: no worker thread, no set (a config without blocking pays nothing).
+      if (this.set.size > 0) this.set = BlockSet.empty();
+      return;
+    }
+    if (dirty) this.requestRebuild();
   }
 
   /** Resolves when no rebuild is running or queued. */
@@ -210,7 +239,7 @@ export class BlockingManager {
       try {
         await this.#rebuild();
       } catch (err) {
-        this.#log.error({ err }, 'blocklist rebuild failed; the previous set keeps serving');
+        this.#log.error({ err, code: BlockingErrorCode.Build }, 'blocklist rebuild failed; the previous set keeps serving');
       }
     } while (this.#again && !this.#closed);
   }
@@ -225,7 +254,15 @@ export class BlockingManager {
       s.pendingPath = null;
     }
     const job: RebuildJob = { sources: jobs, exempt: this.#exempt, maxSize: config?.maxSize ?? 64 * 1024 * 1024 };
-    const result = await this.#run(job);
+    // Small work (a few MiB of text, a few hundred thousand keys) is cheaper inline than a new
+    // thread's start-up; a large list always goes to the worker.
+    let bytes = 0;
+    let keys = 0;
+    for (const s of sources) {
+      if (s.keys) keys += s.keys.block.length + s.keys.allow.length;
+      if (paths.get(s.id)) bytes += fileSize(paths.get(s.id)!);
+    }
+    const result = await this.#run(job, bytes <= INLINE_BYTES && keys <= INLINE_KEYS);
     if (this.#closed) return;
     for (const r of result.sources) {
       const st = this.#sources.get(r.id);
@@ -286,25 +323,35 @@ export class BlockingManager {
     else this.#log.info(fields, `blocklist ${st.spec.text} read`);
   }
 
-  #run(job: RebuildJob): Promise<RebuildResult> {
-    const url = this.#opts.inline ? null : workerUrl();
-    if (url === null) return new Promise((resolve, reject) => setImmediate(() => { try { resolve(runRebuild(job)); } catch (e) { reject(e as Error); } }));
+  #run(job: RebuildJob, small: boolean): Promise<RebuildResult> {
+    return this.#offload(job, () => runRebuild(job), small);
+  }
+
+  /** `blocking test` for the running server: re-scans the sources off the event loop. */
+  explain(config: Config, name: string, view?: string): Promise<Verdict> {
+    return this.#offload({ explain: { config, name, ...(view !== undefined ? { view } : {}) } }, () => explain(config, name, view));
+  }
+
+  /** Runs a job on a fresh worker thread (or `inline` on this one under the test runner). */
+  #offload<T>(message: unknown, inline: () => T, small = false): Promise<T> {
+    const url = this.#opts.inline || small ? null : workerUrl();
+    if (url === null) return new Promise((resolve, reject) => setImmediate(() => { try { resolve(inline()); } catch (e) { reject(e as Error); } }));
     return new Promise((resolve, reject) => {
       const worker = new Worker(url, { resourceLimits: { maxOldGenerationSizeMb: 256 } });
-      worker.once('message', (m: { ok: boolean; result?: RebuildResult; error?: string }) => {
+      worker.once('message', (m: { ok: boolean; result?: T; error?: string }) => {
         void worker.terminate();
         if (m.ok) resolve(m.result!);
-        else reject(new HzError('HZ_ERR_INTERNAL', `blocking: the list rebuild failed: ${m.error}`));
+        else reject(new BlockingError(BlockingErrorCode.Build, m.error ?? 'the compiler thread failed'));
       });
-      worker.once('error', (err) => { void worker.terminate(); reject(err); });
-      worker.postMessage(job);
+      worker.once('error', (err) => { void worker.terminate(); reject(new BlockingError(BlockingErrorCode.Build, err.message)); });
+      worker.postMessage(message);
     });
   }
 
   // --- URL sources ---------------------------------------------------------------------------
 
   #copyPath(st: SourceState): string {
-    return join(this.#dir, `${createHash('sha256').update(st.spec.kind === 'url' ? st.spec.url : st.id).digest('hex').slice(0, 32)}.list`);
+    return savedCopyPath(this.#opts.dataDir, st.spec.kind === 'url' ? st.spec.url : st.id);
   }
 
   #writeMeta(st: SourceState): void {
@@ -360,7 +407,7 @@ export class BlockingManager {
     // Without keys the conditional headers would only get a 304 for a copy we cannot read.
     const res: DownloadResult = await download(st.spec.url, part, st.keys ? st.validators : null, {
       maxSize: c.maxSize, timeoutMs: c.timeout * 1000, maxRedirects: c.maxRedirects,
-    });
+    }, this.#abort.signal);
     const seconds = (performance.now() - t0) / 1000;
     if (this.#closed || !this.#sources.has(st.id)) {
       rmSync(part, { force: true });
@@ -463,12 +510,12 @@ export class BlockingManager {
 
   /** The file `blocking test` re-scans for a source: the file itself or the saved copy. */
   textPath(spec: BlockingSource): string {
-    if (spec.kind === 'file') return spec.path;
-    return join(this.#dir, `${createHash('sha256').update(spec.url).digest('hex').slice(0, 32)}.list`);
+    return spec.kind === 'file' ? spec.path : savedCopyPath(this.#opts.dataDir, spec.url);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#abort.abort();
     for (const st of this.#sources.values()) if (st.timer) clearTimeout(st.timer);
     if (this.#pausedAll) clearTimeout(this.#pausedAll.timer);
     for (const p of this.#pausedViews.values()) clearTimeout(p.timer);

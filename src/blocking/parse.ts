@@ -131,10 +131,10 @@ function indexOf(buf: Uint8Array, from: number, to: number, c: number): number {
  */
 export function parseList(buf: Uint8Array, sink: EntrySink, allowOnly = false, stats: ParseStats = emptyStats()): ParseStats {
   const n = buf.length;
-  let line = 0;
+  let line = stats.lines;
   let p = 0;
   // A UTF-8 byte order mark at the start is not part of the first line.
-  if (n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) p = 3;
+  if (line === 0 && n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) p = 3;
   while (p < n) {
     let end = p;
     while (end < n && buf[end] !== LF) end++;
@@ -144,6 +144,38 @@ export function parseList(buf: Uint8Array, sink: EntrySink, allowOnly = false, s
   }
   stats.lines = line;
   return stats;
+}
+
+/** Longest line kept across chunks; a longer one is cut there (and is invalid anyway). */
+const MAX_LINE = 64 * 1024;
+
+/**
+ * parseList over a text that arrives in chunks (a file read 1 MiB at a time), so the whole list
+ * never sits in memory: complete lines are parsed as they come, a partial last line is carried.
+ */
+export class ChunkedListParser {
+  readonly stats = emptyStats();
+  #carry: Buffer | null = null;
+
+  constructor(readonly sink: EntrySink, readonly allowOnly = false) {}
+
+  push(chunk: Buffer): void {
+    const data = this.#carry === null ? chunk : Buffer.concat([this.#carry, chunk]);
+    const last = data.lastIndexOf(LF);
+    if (last < 0) {
+      this.#carry = data.length > MAX_LINE ? Buffer.from(data.subarray(0, MAX_LINE)) : Buffer.from(data);
+      return;
+    }
+    parseList(data.subarray(0, last + 1), this.sink, this.allowOnly, this.stats);
+    const rest = data.subarray(last + 1);
+    this.#carry = rest.length === 0 ? null : Buffer.from(rest.subarray(0, MAX_LINE));
+  }
+
+  end(): ParseStats {
+    if (this.#carry !== null) parseList(this.#carry, this.sink, this.allowOnly, this.stats);
+    this.#carry = null;
+    return this.stats;
+  }
 }
 
 function invalid(stats: ParseStats, buf: Uint8Array, from: number, to: number, line: number): void {

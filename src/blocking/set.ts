@@ -1,5 +1,5 @@
 import { fmix32, keyOf, keyOfText, lowerByte, SEED1, SEED2, step1, step2 } from './hash.js';
-import { EntryKind, parseList, type EntrySink, type ParseStats } from './parse.js';
+import { ChunkedListParser, EntryKind, parseList, type EntrySink, type ParseStats } from './parse.js';
 
 /**
  * The compact set of listed names: sorted 52-bit keys (hash.ts) in a Float64Array, a parallel
@@ -64,9 +64,28 @@ function grow(a: Float64Array): Float64Array {
 
 /** Parses and hashes one source's text (`allowOnly`: an allowlist source). */
 export function compileSource(text: Uint8Array, allowOnly = false): CompiledSource {
-  // ~25 bytes per line in public lists; the collector grows if needed.
-  const c = new KeyCollector(allowOnly ? 16 : Math.ceil(text.length / 24));
-  const stats = parseList(text, c, allowOnly);
+  const c = new KeyCollector(estimate(text.length, allowOnly));
+  return finish(c, parseList(text, c, allowOnly));
+}
+
+/** ~25 bytes per line in public lists; the collector grows if needed. */
+function estimate(bytes: number, allowOnly: boolean): number {
+  return allowOnly ? 16 : Math.ceil(bytes / 24);
+}
+
+/**
+ * compileSource for a file read in 1 MiB chunks (the text is never held whole). Throws the
+ * fs errors; `size` is the file's size (for the estimate).
+ */
+export function compileChunks(read: (buf: Buffer) => number, size: number, allowOnly = false): CompiledSource {
+  const c = new KeyCollector(estimate(size, allowOnly));
+  const parser = new ChunkedListParser(c, allowOnly);
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  for (let n = read(buf); n > 0; n = read(buf)) parser.push(buf.subarray(0, n));
+  return finish(c, parser.end());
+}
+
+function finish(c: KeyCollector, stats: ParseStats): CompiledSource {
   const nb = sortUnique(c.block, c.nb);
   const na = sortUnique(c.allow, c.na);
   const block = shared(nb);

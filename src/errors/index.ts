@@ -50,12 +50,13 @@ export const ERRORS = {
   HZ_ERR_UPSTREAM_FAILED: { operator: false, summary: 'The upstreams failed: transport or TLS errors, or only unusable answers (REFUSED, NOTIMP, FORMERR).' },
   HZ_ERR_UPSTREAM_CLOSED: { operator: false, summary: 'An upstream query was pending when its group closed (reload or shutdown).' },
   HZ_ERR_UPSTREAM_CONFIG: { operator: false, summary: 'An upstream group was built with unusable options.' },
-  // Blocking
-  HZ_ERR_BLOCKING_DOWNLOAD: { operator: true, summary: 'A blocklist could not be downloaded (unreachable, timeout, HTTP error, redirects, too large); the last good copy keeps serving.' },
-  HZ_ERR_BLOCKING_SOURCE: { operator: true, summary: 'A blocklist file is missing, unreadable or too large; the last good copy keeps serving.' },
-  HZ_ERR_BLOCKING_EMPTY: { operator: true, summary: 'A blocklist had no valid entry (garbage, an error page); the last good copy keeps serving.' },
-  HZ_ERR_BLOCKING_UNKNOWN_VIEW: { operator: true, summary: '`blocking test` or a pause named a view that is not configured.' },
-  HZ_ERR_BLOCKING_NOT_CONFIGURED: { operator: true, summary: 'A blocking tool was used while blocking is not configured.' },
+  // Blocking (blocking/)
+  HZ_ERR_BLOCKING_DOWNLOAD: { operator: true, summary: 'A list URL could not be downloaded (unreachable, timeout, HTTP error, too many redirects, too large); its last good copy keeps serving.' },
+  HZ_ERR_BLOCKING_SOURCE: { operator: true, summary: 'A list file is missing, unreadable or larger than blocking.maxSize; its last good copy keeps serving.' },
+  HZ_ERR_BLOCKING_EMPTY: { operator: true, summary: 'A list had no valid line (garbage, an error page, the wrong file); its last good copy keeps serving.' },
+  HZ_ERR_BLOCKING_BUILD: { operator: true, summary: 'Rebuilding the blocking set failed (the compiler thread died or ran out of memory); the previous set keeps serving.' },
+  HZ_ERR_BLOCKING_UNKNOWN_VIEW: { operator: true, summary: 'blocking test / pause named a view that is not configured.' },
+  HZ_ERR_BLOCKING_NOT_CONFIGURED: { operator: true, summary: 'A blocking tool was used with a configuration that has no blocking section.' },
   // Query log
   HZ_ERR_QUERYLOG_FILTER: { operator: true, summary: 'A query-log search filter cannot be read (bad prefix, time, type or source).' },
   HZ_ERR_QUERYLOG_SQLITE: { operator: true, summary: 'The SQLite query log cannot be opened or written (read-only or full disk, permissions); DNS keeps answering.' },

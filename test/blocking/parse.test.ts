@@ -92,3 +92,17 @@ t.test('allowlist sources make every entry an allow entry; a BOM is ignored', as
   t.equal(stats.allowEntries, 3);
   t.equal(stats.entries, 0);
 });
+
+t.test('chunked parsing gives the same entries and counts at any chunk boundary', async (t) => {
+  const { ChunkedListParser } = await import('../../src/blocking/parse.js');
+  const text = Buffer.from('\ufeff# c\n0.0.0.0 a.example b.example\r\n||c.example^\n@@||d.example^\nbad line here\n/re/\nlast.example', 'utf8');
+  const whole = parse(text);
+  for (const size of [1, 2, 3, 7, 16, 1000]) {
+    const entries: string[] = [];
+    const p = new ChunkedListParser({ entry(kind, buf, from, to, line) { entries.push(`${kind === EntryKind.Allow ? 'allow' : 'block'} ${Buffer.from(buf.subarray(from, to)).toString('latin1')} @${line}`); } });
+    for (let i = 0; i < text.length; i += size) p.push(text.subarray(i, i + size));
+    const stats = p.end();
+    t.same(entries, whole.entries, `chunks of ${size}`);
+    t.same(stats, whole.stats, `stats, chunks of ${size}`);
+  }
+});

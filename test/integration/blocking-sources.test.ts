@@ -22,6 +22,7 @@ t.test('first download, readiness, and a restart without the list server', async
     pending = res;
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => { http.closeAllConnections(); http.close(); });
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/hosts`;
   const config = `server:
   listen: [{ address: 127.0.0.1, port: 0 }]
@@ -40,7 +41,7 @@ blocking:
     const r = await fetch(`http://${current.metrics!.address}:${current.metrics!.port}/readyz`);
     return { status: r.status, text: await r.text() };
   };
-  await until(() => pending !== null, 15000, 'the download request');
+  await until(() => pending !== null, 60000, 'the download request');
   const waiting = await readyz();
   t.equal(waiting.status, 503);
   t.match(waiting.text, /waiting for the first download of blocklist http:\/\/127\.0\.0\.1:\d+\/hosts/);
@@ -49,8 +50,8 @@ blocking:
 
   pending!.setHeader('etag', '"1"');
   pending!.end('# hosts\n0.0.0.0 ads.example.org\n');
-  await d.waitLog((r) => r.msg === 'blocklists loaded' && (r.names as number) > 0, 20000);
-  for (let i = 0; i < 100 && (await readyz()).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  await d.waitLog((r) => r.msg === 'blocklists loaded' && (r.names as number) > 0, 60000);
+  for (let i = 0; i < 600 && (await readyz()).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
   t.equal((await readyz()).status, 200);
   t.same((await dig('127.0.0.1', d.port, 'ads.example.org')).answer, ['ads.example.org. 300 IN A 0.0.0.0']);
 

@@ -28,6 +28,7 @@ function config(upstream: number, extra = ''): string {
   listen:
     - { address: 127.0.0.1, port: 0 }
   dataDir: data
+metrics: { listen: "127.0.0.1:0" }
 networks:
   lan: [127.0.0.1/32]
   k8s: [127.0.0.2/32]
