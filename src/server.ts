@@ -10,7 +10,7 @@ import { ReloadStats } from './observability/reloads.js';
 import { queryStatsSource } from './observability/sources/query.js';
 import { cacheSource, rebindingSource, upstreamSource } from './observability/sources/resolver.js';
 import { serverSource } from './observability/sources/server.js';
-import { transportSource } from './observability/sources/transport.js';
+import { certificateSource, transportSource } from './observability/sources/transport.js';
 import { viewSource } from './observability/sources/views.js';
 import { packageVersion } from './observability/version.js';
 import { updateSource, tsigSource } from './observability/sources/update.js';
@@ -26,7 +26,8 @@ import { ReplicationManager } from './xfr/manager.js';
 import { PidLock } from './util/pid-lock.js';
 import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
-import { startListeners, type Listeners } from './transport/listeners.js';
+import { startListeners, type EncryptedListenerOptions, type Listeners } from './transport/listeners.js';
+import { CertificateStore } from './transport/certificates.js';
 
 export interface ServerOptions {
   log?: Logger;
@@ -72,6 +73,8 @@ export class Server {
   #runtime: Runtime;
   #dispatcher: Dispatcher;
   #listeners: Listeners | null = null;
+  /** The DoT/DoH certificate (null without `server.tls`), watched for renewals. */
+  #certificates: CertificateStore | null = null;
   #stopping: Promise<void> | null = null;
   #reloading: Promise<boolean> | null = null;
   readonly #configFile: string;
@@ -93,6 +96,7 @@ export class Server {
     this.metrics.add(queryStatsSource(stats));
     this.metrics.add(serverSource(this, packageVersion()));
     this.metrics.add(transportSource(() => this.#listeners));
+    this.metrics.add(certificateSource(() => this.#certificates));
     this.metrics.add(cacheSource(() => this.#runtime.pipeline.resolver?.stats() ?? null));
     this.metrics.add(upstreamSource(() => this.#runtime.pipeline.resolver?.upstreamStats() ?? []));
     this.metrics.add(rebindingSource(() => this.#runtime.pipeline.rebinding?.counters ?? null));
@@ -151,6 +155,10 @@ export class Server {
     return this.#listeners;
   }
 
+  get certificates(): CertificateStore | null {
+    return this.#certificates;
+  }
+
   /** Where /metrics, /healthz and /readyz are served (null when metrics are off or failed). */
   get metricsAddress(): { address: string; port: number } | null {
     return this.#opsAddress;
@@ -179,24 +187,50 @@ export class Server {
     const query = this.#role === 'query';
     if (!query) await this.#startOps();
     try {
+      const encrypted = this.#encryptedOptions();
       this.#listeners = await startListeners(
         // Query workers share the UDP sockets; TCP (transfers, long streams) is the owner's.
         c.listen
-          .map((l) => ({ address: l.address, port: l.port, protocols: l.protocols.filter((p) => !query || p === 'udp') }))
+          .map((l) => ({ address: l.address, port: l.port, path: l.path, protocols: l.protocols.filter((p) => !query || p === 'udp') }))
           .filter((l) => l.protocols.length > 0),
         this.#dispatcher,
         {
           logger: this.log.child({ component: 'transport' }),
           tcp: { idleTimeoutMs: c.tcp.idleTimeout * 1000, maxConnections: c.tcp.maxConnections, maxInflightPerConnection: c.tcp.maxPipelined },
+          ...(encrypted !== null ? { encrypted } : {}),
         },
       );
     } catch (err) {
+      this.#certificates?.close();
       await this.#ops?.close();
       throw err;
     }
+    this.#certificates?.watch();
     this.readiness.listening();
     this.replication.releaseNotify();
     return this.#listeners;
+  }
+
+  /**
+   * Loads the DoT/DoH certificate when a `tls` or `https` listener is configured (a bad one is
+   * fatal here, at startup) and the limits from `server.tls`. The file paths and limits are
+   * read once: changing them takes a restart, renewing the files does not.
+   */
+  #encryptedOptions(): EncryptedListenerOptions | null {
+    const c = this.config.server;
+    if (c.tls === null || this.#role === 'query') return null;
+    this.#certificates ??= new CertificateStore(c.tls.certFile, c.tls.keyFile, this.log.child({ component: 'tls' }));
+    return {
+      certificates: this.#certificates,
+      limits: {
+        handshakeTimeoutMs: c.tls.handshakeTimeout * 1000,
+        maxConnections: c.tls.maxConnections,
+        maxHandshakes: c.tls.maxHandshakes,
+        sessionTickets: c.tls.sessionTickets,
+      },
+      idleTimeoutMs: c.tls.idleTimeout * 1000,
+      maxInflightPerConnection: c.tcp.maxPipelined,
+    };
   }
 
   /**
@@ -249,6 +283,7 @@ export class Server {
     this.#stopping ??= (async () => {
       this.readiness.stopping();
       await this.#listeners?.close({ graceMs });
+      this.#certificates?.close();
       await this.#runtime.close();
       await this.updates.close(); // queued updates finish and are journaled (and seen by replication)
       await this.replication.close(); // then their IXFR history records are written

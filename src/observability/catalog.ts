@@ -111,6 +111,16 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   g('horizond_tcp_connections_active', 'TCP connections open now.', ['listener']),
   c('horizond_tcp_connections_closed_total', 'TCP connections closed by the server, by reason (idle, malformed, overflow).', ['listener', 'reason']),
   c('horizond_tcp_read_pauses_total', 'Times reading a TCP connection paused at the pipelining limit.', ['listener']),
+  c('horizond_dot_connections_closed_total', 'DNS-over-TLS connections closed by the server, by reason (idle, malformed, overflow).', ['listener', 'reason']),
+  c('horizond_tls_handshakes_total', 'TLS handshakes completed on a DoT or DoH listener.', LISTENER),
+  c('horizond_tls_sessions_resumed_total', 'Completed TLS handshakes that resumed a session (ticket).', LISTENER),
+  c('horizond_tls_handshake_failures_total', 'Connections closed before their TLS handshake completed (timeouts, resets, bad handshakes).', LISTENER),
+  c('horizond_tls_handshake_timeouts_total', 'Connections closed because their TLS handshake did not finish within server.tls.handshakeTimeout.', LISTENER),
+  c('horizond_tls_connections_rejected_total', 'Connections closed at accept because server.tls.maxConnections or maxHandshakes was reached.', LISTENER),
+  g('horizond_tls_connections_handshaking', 'Connections whose TLS handshake is in progress now.', LISTENER),
+  g('horizond_tls_connections_active', 'Connections past their TLS handshake and open now.', LISTENER),
+  c('horizond_tls_certificate_reloads_total', 'Reloads of the DoT/DoH certificate after its files changed, by result (ok, error: the previous certificate stays).', ['result']),
+  g('horizond_tls_certificate_expiry_timestamp_seconds', 'Unix time at which the DoT/DoH certificate in use expires (notAfter).'),
 
   // Zone transfers, NOTIFY, secondary zones and update forwarding (xfr/metrics.ts).
   ...XFR_METRICS,

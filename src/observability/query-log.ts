@@ -1,6 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { QueryLogConfig } from '../config/types.js';
-import { answerSourceNames } from '../pipeline/context.js';
+import { answerSourceNames, transportNames } from '../pipeline/context.js';
 import { rcodeToString, typeToString } from '../wire/constants.js';
 import { readName } from '../wire/name.js';
 import { stdoutDestination } from './log.js';
@@ -21,7 +21,7 @@ export interface QueryLogContext {
   readonly q: { readonly qtype: number; readonly qdcount: number; readonly qnameEnd: number };
   readonly address: string;
   readonly port: number;
-  /** TransportKind: 0 UDP, 1 TCP. */
+  /** TransportKind: 0 UDP, 1 TCP, 2 DoT, 3 DoH. */
   readonly transport: number;
   /** AnswerSource. */
   readonly source: number;
@@ -127,7 +127,7 @@ export class QueryLog {
     this.#logger.info({
       client: ctx.address,
       port: ctx.port,
-      transport: ctx.transport === 1 ? 'tcp' : 'udp',
+      transport: transportNames[ctx.transport] ?? 'udp',
       view: view === null ? this.#implicitView : view.name,
       qname: qnameOf(ctx),
       qtype: ctx.q.qnameEnd > 12 ? typeToString(ctx.q.qtype) : null,

@@ -7,8 +7,24 @@ export const AnswerSource = {
 export type AnswerSource = (typeof AnswerSource)[keyof typeof AnswerSource];
 export const answerSourceNames = ['none', 'authoritative', 'cache', 'stale', 'upstream', 'local', 'refused', 'error', 'update', 'blocked'] as const;
 
-export const TransportKind = { Udp: 0, Tcp: 1 } as const;
+/** How a query arrived: UDP, TCP, DNS over TLS (RFC 7858), DNS over HTTPS (RFC 8484). */
+export const TransportKind = { Udp: 0, Tcp: 1, Dot: 2, Doh: 3 } as const;
 export type TransportKind = (typeof TransportKind)[keyof typeof TransportKind];
+/** Names for the query log and metrics, indexed by TransportKind. */
+export const transportNames = ['udp', 'tcp', 'dot', 'doh'] as const;
+
+/**
+ * TCP and DoT: a length-framed stream whose `ctx.conn` is a TcpConnection, so one query may get
+ * several messages (zone transfers; over DoT that is XoT, RFC 9103).
+ */
+export function isStream(t: TransportKind): boolean {
+  return t === TransportKind.Tcp || t === TransportKind.Dot;
+}
+
+/** DoT and DoH: the answer travels encrypted (EDNS padding applies, RFC 7830/8467). */
+export function isEncrypted(t: TransportKind): boolean {
+  return t >= TransportKind.Dot;
+}
 
 /**
  * Sends a finished response to the client that asked. Implemented once per listener (no

@@ -1,11 +1,15 @@
 import type { QueryHandler } from '../pipeline/context.js';
 import { isIPv6Literal } from './address.js';
+import type { CertificateStore } from './certificates.js';
+import { DotServer } from './dot-server.js';
+import type { TlsLimits } from './tls-guard.js';
 import { ListenError } from './errors.js';
 import { silentLogger, type TransportLogger } from './logger.js';
 import { TcpServer, type TcpServerOptions } from './tcp-server.js';
 import { UdpServer, type UdpServerOptions } from './udp-server.js';
 
-export type Protocol = 'udp' | 'tcp';
+/** `tls`: DNS over TLS; `https`: DNS over HTTPS. */
+export type Protocol = 'udp' | 'tcp' | 'tls' | 'https';
 
 /** One configured listen address. */
 export interface ListenSpec {
@@ -13,12 +17,26 @@ export interface ListenSpec {
   /** 0: an ephemeral port, the same number for UDP and TCP. */
   port: number;
   protocols: Protocol[];
+  /** `https`: the DoH path (default /dns-query). */
+  path?: string | null;
+}
+
+/** What the encrypted listeners (`tls`, `https`) share: the certificate and their limits. */
+export interface EncryptedListenerOptions {
+  certificates: CertificateStore;
+  limits?: Partial<TlsLimits>;
+  /** Close an idle encrypted connection after this long. */
+  idleTimeoutMs?: number;
+  /** Queries in flight per connection (DoT) / concurrent streams per HTTP/2 connection (DoH). */
+  maxInflightPerConnection?: number;
 }
 
 /** Settings shared by every listener (address and port come from the specs). */
 export interface ListenerOptions {
   udp?: Omit<UdpServerOptions, 'address' | 'port' | 'logger'>;
   tcp?: Omit<TcpServerOptions, 'address' | 'port' | 'logger'>;
+  /** Required when a spec lists `tls` or `https`. */
+  encrypted?: EncryptedListenerOptions;
   logger?: TransportLogger;
   /** Attempts to find a port free for both UDP and TCP when a spec asks for port 0. */
   portAttempts?: number;
@@ -34,6 +52,7 @@ export interface BoundListener {
 export interface Listeners {
   readonly udp: readonly UdpServer[];
   readonly tcp: readonly TcpServer[];
+  readonly dot: readonly DotServer[];
   /** What is actually listening (real port numbers). */
   bound(): BoundListener[];
   /** Closes every listener, letting in-flight answers out for up to graceMs. */
@@ -51,13 +70,18 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
   const log = opts.logger ?? silentLogger;
   const udp: UdpServer[] = [];
   const tcp: TcpServer[] = [];
+  const dot: DotServer[] = [];
   const bound: BoundListener[] = [];
+  const encrypted = (what: string): EncryptedListenerOptions => {
+    if (opts.encrypted === undefined) throw new Error(`listeners: ${what} needs a certificate (server.tls)`);
+    return opts.encrypted;
+  };
   const newUdp = (address: string, port: number): UdpServer =>
     new UdpServer(handler, { ...opts.udp, ipv6Only: opts.udp?.ipv6Only ?? needsIpv6Only(address, port, specs), address, port, logger: log });
   const newTcp = (address: string, port: number): TcpServer =>
     new TcpServer(handler, { ...opts.tcp, ipv6Only: opts.tcp?.ipv6Only ?? needsIpv6Only(address, port, specs), address, port, logger: log });
   const closeAll = (graceMs: number): Promise<void> =>
-    Promise.all([...udp.map((s) => s.close({ graceMs })), ...tcp.map((s) => s.close({ graceMs }))]).then(() => undefined);
+    Promise.all([...udp.map((s) => s.close({ graceMs })), ...tcp.map((s) => s.close({ graceMs })), ...dot.map((s) => s.close({ graceMs }))]).then(() => undefined);
 
   try {
     for (const spec of specs) {
@@ -82,6 +106,18 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
         tcp.push(s);
         bound.push({ protocol: 'tcp', ...b });
       }
+      if (spec.protocols.includes('tls')) {
+        const e = encrypted('tls');
+        const s = new DotServer(handler, {
+          address: spec.address, port: spec.port, ipv6Only: needsIpv6Only(spec.address, spec.port, specs), logger: log, certificates: e.certificates,
+          ...(e.limits !== undefined ? { tls: e.limits } : {}),
+          ...(e.idleTimeoutMs !== undefined ? { idleTimeoutMs: e.idleTimeoutMs } : {}),
+          ...(e.maxInflightPerConnection !== undefined ? { maxInflightPerConnection: e.maxInflightPerConnection } : {}),
+        });
+        dot.push(s);
+        const b = await s.start();
+        bound.push({ protocol: 'tls', ...b });
+      }
     }
   } catch (err) {
     await closeAll(0);
@@ -90,6 +126,7 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
   return {
     udp,
     tcp,
+    dot,
     bound: () => bound.map((b) => ({ ...b })),
     close: (o = {}) => closeAll(o.graceMs ?? 0),
   };

@@ -25,6 +25,15 @@ export interface TcpServerOptions {
   /** listen(2) backlog. */
   backlog?: number;
   logger?: TransportLogger;
+  /**
+   * For DNS over TLS (dot-server.ts): builds the listening server (a tls.Server) and calls
+   * `onConnection` with each socket once it is ready for DNS messages (handshake done).
+   * Default: a plain net.Server. Everything after that (framing, limits, replies) is shared.
+   */
+  createServer?: (onConnection: (socket: Socket) => void) => Server;
+  /** What queries are marked as (TransportKind.Tcp by default) and the name in logs. */
+  kind?: TransportKind;
+  name?: string;
 }
 
 /** Defaults for the TCP listener, in one place. */
@@ -52,6 +61,8 @@ export class TcpServer implements ReplySink, ConnectionHost {
   readonly #log: TransportLogger;
   readonly #warn: ThrottledWarn;
   readonly #ctx = new QueryContext();
+  readonly #kind: TransportKind;
+  readonly #name: string;
   readonly #conns = new Set<TcpConnection>();
   #server: Server | null = null;
   #closing: Promise<void> | null = null;
@@ -68,6 +79,8 @@ export class TcpServer implements ReplySink, ConnectionHost {
     };
     this.#maxConnections = opts.maxConnections ?? tcpDefaults.maxConnections;
     this.#log = opts.logger ?? silentLogger;
+    this.#kind = opts.kind ?? TransportKind.Tcp;
+    this.#name = opts.name ?? 'tcp';
     this.#warn = new ThrottledWarn(this.#log);
   }
 
@@ -80,14 +93,19 @@ export class TcpServer implements ReplySink, ConnectionHost {
   start(): Promise<{ address: string; port: number }> {
     if (this.#server !== null || this.#closing !== null) return Promise.reject(new Error('tcp: start() called twice'));
     const { address, port } = this.#opts;
-    const server = createServer({ allowHalfOpen: true, noDelay: true });
+    let server: Server;
+    if (this.#opts.createServer !== undefined) {
+      server = this.#opts.createServer(this.#onConnection);
+    } else {
+      server = createServer({ allowHalfOpen: true, noDelay: true });
+      server.on('connection', this.#onConnection);
+    }
     this.#server = server;
-    server.on('connection', this.#onConnection);
     return new Promise((resolve, reject) => {
       const onListenError = (err: Error): void => {
         this.#server = null;
         server.close();
-        reject(listenError(err, 'tcp', address, port));
+        reject(listenError(err, this.#name, address, port));
       };
       server.once('error', onListenError);
       server.listen({ host: address, port, ipv6Only: this.#opts.ipv6Only === true, backlog: this.#opts.backlog ?? tcpDefaults.backlog }, () => {
@@ -95,7 +113,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
         server.on('error', this.#onServerError);
         const bound = server.address();
         const real = typeof bound === 'object' && bound !== null ? { address: bound.address, port: bound.port } : { address, port };
-        this.#log.info(real, 'tcp: listening');
+        this.#log.info(real, `${this.#name}: listening`);
         resolve(real);
       });
     });
@@ -110,7 +128,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
     }
     if (this.#conns.size >= this.#maxConnections) {
       this.counters.rejected++;
-      this.#warn.warn({ limit: this.#maxConnections }, 'tcp: connection limit reached; closing new connections');
+      this.#warn.warn({ limit: this.#maxConnections }, `${this.#name}: connection limit reached; closing new connections`);
       socket.destroy();
       return;
     }
@@ -127,13 +145,13 @@ export class TcpServer implements ReplySink, ConnectionHost {
     conn.inflight++;
     this.counters.received++;
     const ctx = this.#ctx;
-    ctx.reset(msg, conn.address, conn.port, conn.family, TransportKind.Tcp, this, conn, performance.now());
+    ctx.reset(msg, conn.address, conn.port, conn.family, this.#kind, this, conn, performance.now());
     try {
       this.#handler.handle(ctx);
     } catch (err) {
       this.counters.errors++;
       conn.settle();
-      this.#warn.warn({ err }, 'tcp: query handler threw');
+      this.#warn.warn({ err }, `${this.#name}: query handler threw`);
     }
     if (conn.inflight >= this.limits.maxInflightPerConnection) conn.pauseReading();
   }
@@ -161,7 +179,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
   /** ConnectionHost: a client stopped reading its answers. */
   overflowed(conn: TcpConnection): void {
     this.counters.overflows++;
-    this.#warn.warn({ client: conn.address, limit: this.limits.maxPendingOutput }, 'tcp: client is not reading its answers; connection cut');
+    this.#warn.warn({ client: conn.address, limit: this.limits.maxPendingOutput }, `${this.#name}: client is not reading its answers; connection cut`);
   }
 
   /**
@@ -193,7 +211,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
       };
     });
     this.#closing = Promise.all([listenerClosed, connectionsClosed]).then(() => {
-      this.#log.info({ address: this.#opts.address }, 'tcp: closed');
+      this.#log.info({ address: this.#opts.address }, `${this.#name}: closed`);
     });
     return this.#closing;
   }
@@ -201,7 +219,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
   readonly #onServerError = (err: Error): void => {
     // e.g. EMFILE on accept: keep serving the connections we have.
     this.counters.errors++;
-    this.#warn.warn({ err, listener: hostPort(this.#opts.address, this.#opts.port) }, 'tcp: server error');
+    this.#warn.warn({ err, listener: hostPort(this.#opts.address, this.#opts.port) }, `${this.#name}: server error`);
   };
 }
 
