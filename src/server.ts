@@ -28,6 +28,7 @@ import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { startListeners, type EncryptedListenerOptions, type Listeners } from './transport/listeners.js';
 import { CertificateStore } from './transport/certificates.js';
+import { PrefixTrie } from './view/prefix-trie.js';
 
 export interface ServerOptions {
   log?: Logger;
@@ -230,6 +231,7 @@ export class Server {
       },
       idleTimeoutMs: c.tls.idleTimeout * 1000,
       maxInflightPerConnection: c.tcp.maxPipelined,
+      trustedProxies: c.trustedProxies.length > 0 ? PrefixTrie.from(c.trustedProxies.map((p) => ({ address: p.bytes, length: p.length, value: true as const }))) : null,
     };
   }
 

@@ -1,7 +1,9 @@
 import type { QueryHandler } from '../pipeline/context.js';
 import { isIPv6Literal } from './address.js';
 import type { CertificateStore } from './certificates.js';
+import { DohServer } from './doh-server.js';
 import { DotServer } from './dot-server.js';
+import type { PrefixTrie } from '../view/prefix-trie.js';
 import type { TlsLimits } from './tls-guard.js';
 import { ListenError } from './errors.js';
 import { silentLogger, type TransportLogger } from './logger.js';
@@ -29,6 +31,8 @@ export interface EncryptedListenerOptions {
   idleTimeoutMs?: number;
   /** Queries in flight per connection (DoT) / concurrent streams per HTTP/2 connection (DoH). */
   maxInflightPerConnection?: number;
+  /** DoH: proxies whose Forwarded / X-Forwarded-For header names the client. */
+  trustedProxies?: PrefixTrie<true> | null;
 }
 
 /** Settings shared by every listener (address and port come from the specs). */
@@ -53,6 +57,7 @@ export interface Listeners {
   readonly udp: readonly UdpServer[];
   readonly tcp: readonly TcpServer[];
   readonly dot: readonly DotServer[];
+  readonly doh: readonly DohServer[];
   /** What is actually listening (real port numbers). */
   bound(): BoundListener[];
   /** Closes every listener, letting in-flight answers out for up to graceMs. */
@@ -71,6 +76,7 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
   const udp: UdpServer[] = [];
   const tcp: TcpServer[] = [];
   const dot: DotServer[] = [];
+  const doh: DohServer[] = [];
   const bound: BoundListener[] = [];
   const encrypted = (what: string): EncryptedListenerOptions => {
     if (opts.encrypted === undefined) throw new Error(`listeners: ${what} needs a certificate (server.tls)`);
@@ -81,7 +87,7 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
   const newTcp = (address: string, port: number): TcpServer =>
     new TcpServer(handler, { ...opts.tcp, ipv6Only: opts.tcp?.ipv6Only ?? needsIpv6Only(address, port, specs), address, port, logger: log });
   const closeAll = (graceMs: number): Promise<void> =>
-    Promise.all([...udp.map((s) => s.close({ graceMs })), ...tcp.map((s) => s.close({ graceMs })), ...dot.map((s) => s.close({ graceMs }))]).then(() => undefined);
+    Promise.all([...udp.map((s) => s.close({ graceMs })), ...tcp.map((s) => s.close({ graceMs })), ...dot.map((s) => s.close({ graceMs })), ...doh.map((s) => s.close({ graceMs }))]).then(() => undefined);
 
   try {
     for (const spec of specs) {
@@ -118,6 +124,20 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
         const b = await s.start();
         bound.push({ protocol: 'tls', ...b });
       }
+      if (spec.protocols.includes('https')) {
+        const e = encrypted('https');
+        const s = new DohServer(handler, {
+          address: spec.address, port: spec.port, ipv6Only: needsIpv6Only(spec.address, spec.port, specs), logger: log, certificates: e.certificates,
+          ...(spec.path ? { path: spec.path } : {}),
+          ...(e.limits !== undefined ? { tls: e.limits } : {}),
+          ...(e.idleTimeoutMs !== undefined ? { idleTimeoutMs: e.idleTimeoutMs } : {}),
+          ...(e.maxInflightPerConnection !== undefined ? { maxStreams: e.maxInflightPerConnection } : {}),
+          trustedProxies: e.trustedProxies ?? null,
+        });
+        doh.push(s);
+        const b = await s.start();
+        bound.push({ protocol: 'https', ...b });
+      }
     }
   } catch (err) {
     await closeAll(0);
@@ -127,6 +147,7 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
     udp,
     tcp,
     dot,
+    doh,
     bound: () => bound.map((b) => ({ ...b })),
     close: (o = {}) => closeAll(o.graceMs ?? 0),
   };

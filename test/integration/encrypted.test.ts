@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import dnsPacket from 'dns-packet';
 import { startDaemon, type Daemon } from '../helpers/daemon.js';
 import { dig } from '../helpers/dig.js';
 import { makeCert, tempDir, type TestCert } from '../helpers/tls.js';
@@ -13,20 +14,41 @@ import { until } from '../helpers/transport.js';
 
 const run = promisify(execFile);
 
-/** Two views so a test can see which one answered: loopback 127.0.0.1 gets `lan`, the rest `other`. */
+/**
+ * UDP+TCP, DoT and DoH on loopback. Two views so a test can see which one answered: clients
+ * in 127.0.0.2/32 (`proxied`) get their own home.lan. where host1 is 10.9.9.9; everyone else
+ * (`default`) the global one (host1 192.168.1.10). 127.0.0.3 is the trusted reverse proxy.
+ */
 function config(cert: TestCert, extra = ''): string {
   return `server:
   listen:
     - { address: 127.0.0.1, port: 0, protocols: [udp, tcp] }
     - { address: 127.0.0.1, port: 0, protocols: [tls] }
+    - { address: 127.0.0.1, port: 0, protocols: [https] }
   tls: { certFile: ${cert.certFile}, keyFile: ${cert.keyFile} }
+  trustedProxies: [127.0.0.3]
 ${extra}
 metrics: { enabled: true, listen: "127.0.0.1:0" }
 queryLog: { enabled: true }
 zones:
   - { name: home.lan., file: zones/home.lan.zone }
+views:
+  list:
+    - name: proxied
+      match: [127.0.0.2]
+      zones:
+        - { name: home.lan., file: zones/proxied.zone }
+    - name: default
 `;
 }
+
+const PROXIED_ZONE = `$ORIGIN home.lan.
+$TTL 600
+@ IN SOA ns1 hostmaster 1 3h 15m 2w 300
+  IN NS ns1
+ns1 IN A 10.9.9.1
+host1 IN A 10.9.9.9
+`;
 
 function port(d: Daemon, protocol: string): number {
   const b = d.bound.find((x) => x.protocol === protocol);
@@ -52,7 +74,7 @@ async function kdig(args: string[]): Promise<string> {
 async function daemon(t: Test, extra = ''): Promise<{ d: Daemon; cert: TestCert; dir: string }> {
   const dir = tempDir(t);
   const cert = makeCert(dir);
-  const d = await startDaemon({ config: config(cert, extra), copyZones: true });
+  const d = await startDaemon({ config: config(cert, extra), copyZones: true, files: { 'zones/proxied.zone': PROXIED_ZONE } });
   t.teardown(() => d.stop());
   return { d, cert, dir };
 }
@@ -99,5 +121,137 @@ t.test('a certificate without its key is a startup error naming the file and lin
   const dir = tempDir(t);
   const a = makeCert(dir, 'a');
   const b = makeCert(dir, 'b');
-  await t.rejects(startDaemon({ config: config({ ...a, keyFile: b.keyFile }), copyZones: true }), /a\.crt:1:1: the first certificate \(CN=horizond\.test\) does not match the private key in .*b\.key/);
+  await t.rejects(startDaemon({ config: config({ ...a, keyFile: b.keyFile }), copyZones: true, files: { 'zones/proxied.zone': PROXIED_ZONE } }), /a\.crt:1:1: the first certificate \(CN=horizond\.test\) does not match the private key in .*b\.key/);
+});
+
+/** A DNS query as base64url (no padding), for `?dns=`. */
+function b64(name: string, type: 'A' | 'AAAA' = 'A', id = 0): string {
+  return dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] }).toString('base64url');
+}
+
+interface CurlResult { status: number; headers: Record<string, string>; body: Buffer; version: string }
+
+/** Runs curl (headers, then the body, on stdout) and returns status, headers and body. `input` goes to stdin. */
+async function curl(url: string, args: string[] = [], input?: Buffer): Promise<CurlResult> {
+  const child = run('curl', ['-sk', '--max-time', '10', '-D', '-', '-o', '-', ...args, url], { encoding: 'buffer', timeout: 20_000, maxBuffer: 1 << 20 });
+  if (input !== undefined) child.child.stdin!.end(input);
+  else child.child.stdin!.end();
+  const { stdout } = await child;
+  const split = stdout.indexOf('\r\n\r\n');
+  if (split < 0) throw new Error(`curl: no header block in ${JSON.stringify(stdout.toString('latin1').slice(0, 200))}`);
+  const lines = stdout.subarray(0, split).toString('latin1').split('\r\n');
+  const m = /^HTTP\/([\d.]+) (\d{3})/.exec(lines[0] ?? '');
+  if (m === null) throw new Error(`curl: no status line in ${JSON.stringify(lines.slice(0, 3))}`);
+  const headers: Record<string, string> = {};
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(':');
+    if (i > 0) headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim();
+  }
+  return { version: m[1]!, status: Number(m[2]), headers, body: stdout.subarray(split + 4) };
+}
+
+function answers(body: Buffer): string[] {
+  const m = dnsPacket.decode(body);
+  return (m.answers ?? []).map((a) => `${a.name} ${a.type} ${String((a as { data?: unknown }).data)}`);
+}
+
+t.test('DNS over HTTPS: curl over HTTP/2 and HTTP/1.1, status codes, Cache-Control', async (t) => {
+  const { d } = await daemon(t);
+  const base = `https://127.0.0.1:${port(d, 'https')}/dns-query`;
+
+  const h2 = await curl(`${base}?dns=${b64('host1.home.lan')}`, ['--http2']);
+  t.equal(h2.version, '2', 'HTTP/2 through ALPN');
+  t.equal(h2.status, 200);
+  t.equal(h2.headers['content-type'], 'application/dns-message');
+  t.equal(h2.headers['cache-control'], 'max-age=3600', 'max-age is the smallest TTL');
+  t.same(answers(h2.body), ['host1.home.lan A 192.168.1.10']);
+
+  const h1 = await curl(`${base}?dns=${b64('host1.home.lan')}`, ['--http1.1']);
+  t.equal(h1.version, '1.1', 'HTTP/1.1 through ALPN');
+  t.equal(h1.status, 200);
+  t.same(answers(h1.body), ['host1.home.lan A 192.168.1.10']);
+
+  const q = dnsPacket.encode({ type: 'query', id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 'nas.home.lan', class: 'IN' }] });
+  const post = await curl(base, ['--http2', '-X', 'POST', '-H', 'content-type: application/dns-message', '--data-binary', '@-'], q);
+  t.equal(post.status, 200);
+  t.equal(dnsPacket.decode(post.body).id, 4242, 'POST keeps the query ID');
+
+  const nx = await curl(`${base}?dns=${b64('nope.home.lan')}`);
+  t.equal(nx.body[3]! & 0xf, 3, 'NXDOMAIN');
+  t.equal(nx.headers['cache-control'], 'max-age=300', 'negative answers: the SOA in the authority section bounds it');
+
+  t.equal((await curl(`${base}?dns=${b64('host1.home.lan')}==`)).status, 200, 'padding characters are tolerated');
+  t.equal((await curl(`${base}?dns=not*base64`)).status, 400, 'bad base64url: 400');
+  t.equal((await curl(`${base}?other=1`)).status, 400, 'no dns parameter: 400');
+  t.equal((await curl(`${base}?dns=AAAA`)).status, 400, 'shorter than a header: 400');
+  t.equal((await curl(base, ['-X', 'POST', '-H', 'content-type: text/plain', '--data', 'x'])).status, 415);
+  t.equal((await curl(base, ['-X', 'POST', '-H', 'content-type: application/dns-message', '--data-binary', '@-'], Buffer.alloc(70_000))).status, 413);
+  const put = await curl(base, ['-X', 'PUT']);
+  t.equal(put.status, 405);
+  t.equal(put.headers['allow'], 'GET, POST');
+  t.equal((await curl(`https://127.0.0.1:${port(d, 'https')}/resolve?dns=${b64('host1.home.lan')}`)).status, 404);
+
+  const m = await metrics(d);
+  const listener = `127.0.0.1:${port(d, 'https')}`;
+  t.equal(sample(m, `horizond_doh_requests_refused_total{listener="${listener}",status="415"}`), 1);
+  t.equal(sample(m, `horizond_doh_requests_refused_total{listener="${listener}",status="413"}`), 1);
+  t.ok((sample(m, `horizond_doh_requests_by_version_total{listener="${listener}",version="1.1"}`) ?? 0) >= 1);
+  t.ok((sample(m, `horizond_transport_sent_total{protocol="doh",listener="${listener}"}`) ?? 0) >= 5);
+});
+
+t.test('DNS over HTTPS with kdig, dig (+https, +https-get) and the dns2 package', async (t) => {
+  const { d, cert } = await daemon(t);
+  const doh = port(d, 'https');
+  const k = await kdig(['@127.0.0.1', '-p', String(doh), '+https', `+tls-ca=${cert.certFile}`, '+tls-hostname=localhost', 'host1.home.lan', 'A']);
+  t.match(k, /host1\.home\.lan\.\s+3600\s+IN\s+A\s+192\.168\.1\.10/, 'kdig +https');
+  const kget = await kdig(['@127.0.0.1', '-p', String(doh), '+https-get', 'host1.home.lan', 'A']);
+  t.match(kget, /192\.168\.1\.10/, 'kdig +https-get');
+  t.same((await dig('127.0.0.1', doh, 'host1.home.lan', 'A', ['+https'])).answer, ['host1.home.lan. 3600 IN A 192.168.1.10'], 'dig +https (POST)');
+  t.same((await dig('127.0.0.1', doh, 'host1.home.lan', 'A', ['+https-get'])).answer, ['host1.home.lan. 3600 IN A 192.168.1.10'], 'dig +https-get');
+  t.equal((await dig('127.0.0.1', doh, 'nas.home.lan', 'A', ['+https=/dns-query', `+tls-ca=${cert.certFile}`, '+tls-hostname=localhost'])).status, 'NOERROR', 'dig verifies the certificate');
+
+  // dns2 in a child process that trusts the test certificate (NODE_EXTRA_CA_CERTS is read at start).
+  const script = `
+    const { DOHClient, TCPClient } = require('dns2');
+    (async () => {
+      const out = {};
+      const h1 = await DOHClient({ dns: 'https://localhost:${doh}/dns-query' })('host1.home.lan', 'A');
+      out.doh = h1.answers.map((a) => a.address);
+      const h2 = await DOHClient({ dns: 'h2://localhost:${doh}/dns-query' })('nas.home.lan', 'A');
+      out.h2 = h2.answers.map((a) => a.address);
+      const dot = await TCPClient({ dns: 'localhost', protocol: 'tls:', port: ${port(d, 'tls')} })('host1.home.lan', 'A');
+      out.dot = dot.answers.map((a) => a.address);
+      const tcp = await TCPClient({ dns: '127.0.0.1', port: ${port(d, 'tcp')} })('host1.home.lan', 'A');
+      out.tcp = tcp.answers.map((a) => a.address);
+      console.log(JSON.stringify(out));
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  const { stdout } = await run(process.execPath, ['-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert.certFile }, timeout: 30_000 });
+  const nas = (await dig('127.0.0.1', port(d, 'udp'), 'nas.home.lan')).answer.map((l) => l.split(' ').at(-1));
+  t.same(JSON.parse(stdout), { doh: ['192.168.1.10'], h2: nas, dot: ['192.168.1.10'], tcp: ['192.168.1.10'] },
+    'dns2 over DoH (HTTP/1.1 and HTTP/2), DoT and TCP, verifying the certificate');
+  await until(() => d.logs.some((r) => r.kind === 'query' && r.transport === 'doh'), 5000, 'a query log line with transport doh');
+});
+
+t.test('trusted proxies: the forwarded client picks the view; forged headers from others are ignored', async (t) => {
+  const { d } = await daemon(t);
+  const base = `https://127.0.0.1:${port(d, 'https')}/dns-query?dns=${b64('host1.home.lan')}`;
+  const ask = async (from: string, headers: string[]) =>
+    answers((await curl(base, ['--interface', from, ...headers.flatMap((h) => ['-H', h])])).body);
+
+  t.same(await ask('127.0.0.3', []), ['host1.home.lan A 192.168.1.10'], 'the proxy itself, no header: its own view');
+  t.same(await ask('127.0.0.3', ['X-Forwarded-For: 127.0.0.2']), ['host1.home.lan A 10.9.9.9'], 'X-Forwarded-For from the trusted proxy picks the view');
+  t.same(await ask('127.0.0.3', ['Forwarded: for=127.0.0.2;proto=https']), ['host1.home.lan A 10.9.9.9'], 'Forwarded (RFC 7239) from the trusted proxy');
+  t.same(await ask('127.0.0.3', ['Forwarded: for="[::ffff:127.0.0.2]:4711"']), ['host1.home.lan A 10.9.9.9'], 'quoted IPv6 form with a port');
+  t.same(await ask('127.0.0.3', ['X-Forwarded-For: 127.0.0.2, 198.51.100.7']), ['host1.home.lan A 192.168.1.10'],
+    'a client that sends its own X-Forwarded-For: the address the proxy appended is used');
+  t.same(await ask('127.0.0.1', ['X-Forwarded-For: 127.0.0.2']), ['host1.home.lan A 192.168.1.10'], 'forged X-Forwarded-For from an untrusted client: ignored');
+  t.same(await ask('127.0.0.1', ['Forwarded: for=127.0.0.2']), ['host1.home.lan A 192.168.1.10'], 'forged Forwarded from an untrusted client: ignored');
+  t.same(await ask('127.0.0.2', []), ['host1.home.lan A 10.9.9.9'], 'the TLS peer picks the view without a proxy');
+  t.same((await dig('127.0.0.1', port(d, 'tls'), 'host1.home.lan', 'A', ['+tls', '-b', '127.0.0.2'])).answer, ['host1.home.lan. 600 IN A 10.9.9.9'], 'DoT: the TLS peer is the client');
+
+  await until(() => d.logs.some((r) => r.kind === 'query' && r.transport === 'doh' && r.client === '127.0.0.2' && r.view === 'proxied'), 5000, 'the forwarded client in the query log');
+  const m = await metrics(d);
+  const listener = `127.0.0.1:${port(d, 'https')}`;
+  t.equal(sample(m, `horizond_doh_forwarded_total{listener="${listener}",result="used"}`), 4);
+  t.equal(sample(m, `horizond_doh_forwarded_total{listener="${listener}",result="ignored"}`), 2);
 });

@@ -16,6 +16,7 @@ export function transportSource(get: () => Listeners | null): MetricsSource {
       // startListeners records bound addresses in the order it starts servers of each protocol.
       const udpNames = bound.filter((b) => b.protocol === 'udp').map((b) => hostPort(b.address, b.port));
       const tcpNames = bound.filter((b) => b.protocol === 'tcp').map((b) => hostPort(b.address, b.port));
+      const dohNames = bound.filter((b) => b.protocol === 'https').map((b) => hostPort(b.address, b.port));
       const dotNames = bound.filter((b) => b.protocol === 'tls').map((b) => hostPort(b.address, b.port));
       l.udp.forEach((s, i) => {
         const labels = { protocol: 'udp', listener: udpNames[i] ?? String(i) };
@@ -56,6 +57,26 @@ export function transportSource(get: () => Listeners | null): MetricsSource {
         sink.value('horizond_dot_connections_closed_total', { listener, reason: 'malformed' }, c.malformed);
         sink.value('horizond_dot_connections_closed_total', { listener, reason: 'overflow' }, c.overflows);
         tlsGuard(sink, 'dot', listener, s.guard.counters);
+      });
+      l.doh.forEach((s, i) => {
+        const listener = dohNames[i] ?? String(i);
+        const labels = { protocol: 'doh', listener };
+        const c = s.counters;
+        sink.value('horizond_transport_received_total', labels, c.received);
+        sink.value('horizond_transport_sent_total', labels, c.sent);
+        sink.value('horizond_transport_dropped_total', labels, c.dropped);
+        sink.value('horizond_transport_errors_total', labels, c.errors);
+        sink.value('horizond_transport_late_answers_total', labels, c.late);
+        for (const [status, n] of [['400', c.status400], ['404', c.status404], ['405', c.status405], ['413', c.status413], ['414', c.status414], ['415', c.status415]] as const) {
+          sink.value('horizond_doh_requests_refused_total', { listener, status }, n);
+        }
+        sink.value('horizond_doh_requests_by_version_total', { listener, version: '2' }, c.http2);
+        sink.value('horizond_doh_requests_by_version_total', { listener, version: '1.1' }, c.http1);
+        sink.value('horizond_doh_requests_by_method_total', { listener, method: 'GET' }, c.get);
+        sink.value('horizond_doh_requests_by_method_total', { listener, method: 'POST' }, c.post);
+        sink.value('horizond_doh_forwarded_total', { listener, result: 'used' }, c.forwarded);
+        sink.value('horizond_doh_forwarded_total', { listener, result: 'ignored' }, c.forwardedIgnored);
+        tlsGuard(sink, 'doh', listener, s.guard.counters);
       });
     },
   };
