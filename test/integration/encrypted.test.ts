@@ -1,10 +1,12 @@
 import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { cpSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import dnsPacket from 'dns-packet';
-import { startDaemon, type Daemon } from '../helpers/daemon.js';
+import { ROOT, startDaemon, type Daemon } from '../helpers/daemon.js';
 import { dig } from '../helpers/dig.js';
-import { makeCert, tempDir, type TestCert } from '../helpers/tls.js';
+import { DotTestClient, makeCert, tempDir, type TestCert } from '../helpers/tls.js';
 import { until } from '../helpers/transport.js';
 
 /**
@@ -254,4 +256,73 @@ t.test('trusted proxies: the forwarded client picks the view; forged headers fro
   const listener = `127.0.0.1:${port(d, 'https')}`;
   t.equal(sample(m, `horizond_doh_forwarded_total{listener="${listener}",result="used"}`), 4);
   t.equal(sample(m, `horizond_doh_forwarded_total{listener="${listener}",result="ignored"}`), 2);
+});
+
+t.test('certificate files replaced on disk (Kubernetes Secret symlink swap): the next connection gets the new one; a bad one is refused', async (t) => {
+  const dir = tempDir(t);
+  // A Secret volume: tls.crt -> ..data/tls.crt, ..data -> ..2026_1 (swapped atomically on renewal).
+  const first = makeCert(dir, 'first', 'first.test');
+  mkdirSync(join(dir, '..2026_1'));
+  renameSync(first.certFile, join(dir, '..2026_1', 'tls.crt'));
+  renameSync(first.keyFile, join(dir, '..2026_1', 'tls.key'));
+  symlinkSync('..2026_1', join(dir, '..data'));
+  symlinkSync('..data/tls.crt', join(dir, 'tls.crt'));
+  symlinkSync('..data/tls.key', join(dir, 'tls.key'));
+  const served = { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), pem: first.pem };
+  const d = await startDaemon({ config: config(served), copyZones: true, files: { 'zones/proxied.zone': PROXIED_ZONE } });
+  t.teardown(() => d.stop());
+  const peer = async (): Promise<string> => {
+    const c = new DotTestClient(port(d, 'tls'));
+    try {
+      await c.secure;
+      return c.socket.getPeerX509Certificate()!.subject;
+    } finally {
+      c.destroy();
+    }
+  };
+  t.equal(await peer(), 'CN=first.test');
+
+  const second = makeCert(dir, 'second', 'second.test');
+  mkdirSync(join(dir, '..2026_2'));
+  renameSync(second.certFile, join(dir, '..2026_2', 'tls.crt'));
+  renameSync(second.keyFile, join(dir, '..2026_2', 'tls.key'));
+  symlinkSync('..2026_2', join(dir, '..data_tmp'));
+  renameSync(join(dir, '..data_tmp'), join(dir, '..data')); // the kubelet's atomic swap
+  await d.waitLog((r) => r.msg === 'tls: certificate reloaded' && String(r.subject) === 'CN=second.test', 15_000);
+  t.equal(await peer(), 'CN=second.test', 'the next connection gets the renewed certificate');
+  t.match((await dig('127.0.0.1', port(d, 'https'), 'host1.home.lan', 'A', ['+https'])).answer, ['host1.home.lan. 3600 IN A 192.168.1.10']);
+
+  // A broken renewal: the certificate cut in the middle. Refused, logged with file:line:col; the old one stays.
+  const broken = join(dir, '..2026_2', 'tls.crt');
+  const text = readFileSync(broken, 'utf8').split('\n');
+  writeFileSync(broken, [...text.slice(0, 4), 'not*base64!', ...text.slice(4)].join('\n'));
+  const err = await d.waitLog((r) => typeof r.msg === 'string' && r.msg.startsWith('tls: certificate reload refused'), 15_000);
+  t.match(String(err.msg), /the previous certificate stays: .*tls\.crt:5:4: not base64 inside the CERTIFICATE block/);
+  t.equal(await peer(), 'CN=second.test', 'still the last good certificate');
+  const m = await metrics(d);
+  t.equal(sample(m, 'horizond_tls_certificate_reloads_total{result="ok"}'), 1);
+  t.equal(sample(m, 'horizond_tls_certificate_reloads_total{result="error"}'), 1);
+});
+
+t.test('config/examples/encrypted.yaml runs with the certificate made by the README command', async (t) => {
+  const root = tempDir(t, 'horizond-example-');
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### DNS over TLS and DNS over HTTPS'));
+  const command = section.split('\n').find((l) => l.startsWith('openssl req'));
+  t.ok(command, 'the README shows the openssl command');
+  mkdirSync(join(root, 'config', 'examples'), { recursive: true });
+  cpSync(join(ROOT, 'zones'), join(root, 'zones'), { recursive: true });
+  await run('sh', ['-c', command!], { cwd: root, timeout: 30_000 });
+  // As is, except every port: 0 so the test cannot collide with anything on this machine.
+  const example = readFileSync(join(ROOT, 'config', 'examples', 'encrypted.yaml'), 'utf8')
+    .replace(/port: \d+/g, 'port: 0').replace('127.0.0.1:9154', '127.0.0.1:0');
+  const exDir = join(root, 'config', 'examples');
+  writeFileSync(join(exDir, 'horizond.yaml'), example);
+  const d = await startDaemon({ dir: exDir });
+  t.teardown(() => d.stop());
+  t.same((await dig('127.0.0.1', port(d, 'tls'), 'host1.home.lan', 'A', ['+tls', `+tls-ca=${join(exDir, 'tls.crt')}`, '+tls-hostname=localhost'])).answer, ['host1.home.lan. 3600 IN A 192.168.1.10']);
+  const url = /curl -sk "https:\/\/127\.0\.0\.1:\d+(\/dns-query\?dns=[A-Za-z0-9_-]+)"/.exec(example);
+  t.ok(url, 'the example shows a curl line');
+  const r = await curl(`https://127.0.0.1:${port(d, 'https')}${url![1]}`);
+  t.same(answers(r.body), ['host1.home.lan A 192.168.1.10'], 'the example curl query answers');
 });
