@@ -1,5 +1,6 @@
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { QueryContext, TransportKind, type QueryHandler, type ReplySink } from '../pipeline/context.js';
 import type { PrefixTrie } from '../view/prefix-trie.js';
 import { HEADER_SIZE } from '../wire/constants.js';
@@ -117,7 +118,12 @@ export class DohServer implements ReplySink, CertificateUser {
     });
     this.#server = server;
     this.guard.install(server);
-    server.setTimeout(this.#opts.idleTimeoutMs ?? dohDefaults.idleTimeoutMs);
+    const idleMs = this.#opts.idleTimeoutMs ?? dohDefaults.idleTimeoutMs;
+    server.setTimeout(idleMs);
+    // An idle HTTP/2 session or HTTP/1.1 connection is destroyed, not closed gracefully: the
+    // default GOAWAY never completes for a client that finished the TLS handshake and then
+    // never sent its HTTP/2 preface.
+    server.on('timeout', (idle: Http2Session | Socket) => idle.destroy());
     server.on('request', this.#onRequest);
     server.on('session', this.#onSession);
     certs.add(this);
@@ -173,9 +179,19 @@ export class DohServer implements ReplySink, CertificateUser {
     return this.#closing;
   }
 
+  /**
+   * An HTTP/2 session must see the client's preface (its SETTINGS) within the handshake timeout:
+   * Node's idle timeout never fires for a session that has not started.
+   */
   readonly #onSession = (session: Http2Session): void => {
     this.#sessions.add(session);
-    session.once('close', () => this.#sessions.delete(session));
+    const timer = setTimeout(() => session.destroy(), this.#limits.handshakeTimeoutMs);
+    timer.unref();
+    session.once('remoteSettings', () => clearTimeout(timer));
+    session.once('close', () => {
+      clearTimeout(timer);
+      this.#sessions.delete(session);
+    });
   };
 
   readonly #onRequest = (req: Request, res: Response): void => {
