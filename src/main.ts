@@ -11,11 +11,17 @@ import type { Config, ZoneConfig } from './config/types.js';
 import { formatIssue } from './zone/errors.js';
 import { rrToText } from './wire/presentation.js';
 import { dumpZone } from './zone/dump.js';
+import { ERRORS, HzError } from './errors/index.js';
+import { checkJournal, repairJournal } from './update/journal-cli.js';
+import { DataDirLock } from './util/data-dir-lock.js';
 
 const USAGE = `usage:
   horizond [--config FILE]                 serve (default config: config/horizond.yaml)
   horizond check [--config FILE]           validate config and zones, exit non-zero on error
   horizond zone dump NAME [--config FILE]  print a zone as served, in RFC 1035 format
+  horizond journal check ZONE [--config FILE]   show a zone's journal and IXFR history, and any damage
+  horizond journal repair ZONE [--config FILE]  cut damaged files at their last good record (server
+                                                stopped; copies kept as <file>.corrupt-<time>)
   horizond --version`;
 
 function version(): string {
@@ -23,7 +29,7 @@ function version(): string {
   return pkg.version;
 }
 
-interface Args { command: 'serve' | 'check' | 'dump' | 'version' | 'help'; config: string; zone?: string }
+interface Args { command: 'serve' | 'check' | 'dump' | 'journal-check' | 'journal-repair' | 'version' | 'help'; config: string; zone?: string }
 
 function parseArgs(argv: string[]): Args {
   const out: Args = { command: 'serve', config: 'config/horizond.yaml' };
@@ -41,11 +47,17 @@ function parseArgs(argv: string[]): Args {
   }
   if (rest[0] === 'check' && rest.length === 1) out.command = 'check';
   else if (rest[0] === 'zone' && rest[1] === 'dump' && rest.length === 3) { out.command = 'dump'; out.zone = rest[2]!; }
+  else if (rest[0] === 'journal' && (rest[1] === 'check' || rest[1] === 'repair') && rest.length === 3) { out.command = `journal-${rest[1]}`; out.zone = rest[2]!; }
   else if (rest.length > 0) throw new UsageError(`unknown arguments: ${rest.join(' ')}`);
   return out;
 }
 
-class UsageError extends Error {}
+class UsageError extends HzError {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('HZ_ERR_USAGE', message);
+  }
+}
 
 async function check(file: string): Promise<number> {
   const config = await loadConfig(file);
@@ -96,13 +108,36 @@ async function dump(file: string, name: string): Promise<number> {
   let zone;
   if (loaded) {
     const updates = new UpdateManager({ dataDir: config.server.dataDir, log, readOnly: true });
-    zone = updates.adopt([zc], loaded.zones)[0]!;
+    zone = updates.adopt([zc], loaded.zones, config.server.journal)[0];
     await updates.close();
+    if (zone === undefined) {
+      process.stderr.write(`${updates.failures()[0]?.message ?? 'the zone is not served'}\n`);
+      return 1;
+    }
   } else {
     zone = loadZoneFile(displayPath(zc.file), zc.name).zone;
   }
   process.stdout.write(dumpZone(zone, rrToText));
   return 0;
+}
+
+/** `journal check|repair ZONE`: see update/journal-cli.ts. */
+async function journal(file: string, name: string, repair: boolean): Promise<number> {
+  const config = await loadConfig(file);
+  const key = canonicalName(fqdn(name));
+  const zc = allZones(config).find((z) => z.name === key);
+  if (!zc) {
+    process.stderr.write(`zone ${name} is not configured in ${displayPath(file)}\n`);
+    return 1;
+  }
+  const out = (line: string): void => { process.stdout.write(`${line}\n`); };
+  if (!repair) return checkJournal(config, zc, out);
+  const lock = await DataDirLock.acquire(config.server.dataDir); // never repair under a running server
+  try {
+    return await repairJournal(config, zc, out);
+  } finally {
+    await lock.release();
+  }
 }
 
 async function main(): Promise<void> {
@@ -119,11 +154,18 @@ async function main(): Promise<void> {
       case 'help': process.stdout.write(`${USAGE}\n`); return;
       case 'check': process.exitCode = await check(args.config); return;
       case 'dump': process.exitCode = await dump(args.config, args.zone!); return;
+      case 'journal-check': process.exitCode = await journal(args.config, args.zone!, false); return;
+      case 'journal-repair': process.exitCode = await journal(args.config, args.zone!, true); return;
       case 'serve': await serve(args.config); return;
     }
   } catch (err) {
-    if (err instanceof ConfigError || (err as { code?: string }).code === 'HZ_ERR_DATADIR_LOCKED') {
-      process.stderr.write(`${(err as Error).message}\n`);
+    // Errors meant for the operator (src/errors, docs/errors.md) are printed without a stack.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    if (err instanceof HzError && ERRORS[err.code].operator) {
+      process.stderr.write(`horizond: ${err.message} [${err.code}]\n`);
       process.exit(1);
     }
     process.stderr.write(`horizond: ${(err as Error).stack ?? err}\n`);

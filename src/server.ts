@@ -23,12 +23,15 @@ import { keyringFromConfig } from './pipeline/stages/tsig.js';
 import { UpdateManager } from './update/manager.js';
 import { updateDetailSource } from './update/metrics.js';
 import { ReplicationManager } from './xfr/manager.js';
-import { PidLock } from './util/pid-lock.js';
+import { DataDirLock } from './util/data-dir-lock.js';
 import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
+import { BlockingManager } from './blocking/manager.js';
+import { blockingSource } from './blocking/metrics.js';
 import { startListeners, type EncryptedListenerOptions, type Listeners } from './transport/listeners.js';
 import { CertificateStore } from './transport/certificates.js';
 import { PrefixTrie } from './view/prefix-trie.js';
+import { codeOf } from './errors/index.js';
 
 export interface ServerOptions {
   log?: Logger;
@@ -60,6 +63,10 @@ export class Server {
   /** Ready once loaded and bound, and every secondary zone has been served once (from disk or a transfer). */
   readonly readiness = new Readiness(() => {
     for (const z of this.replication.statuses()) if (!z.available) return `waiting for the first transfer of ${z.zone}`;
+    return this.blocking.waiting();
+  }, () => {
+    for (const [zone] of this.updates.damaged()) return `journal of ${zone} is damaged; the zone is not served`;
+    for (const zone of this.replication.damagedHistories()) return `IXFR history of ${zone} is damaged`;
     return null;
   });
   readonly queryLog: QueryLogOutput;
@@ -67,9 +74,11 @@ export class Server {
   readonly updates: UpdateManager;
   /** Transfers, NOTIFY and secondary zones, kept across reloads. */
   readonly replication: ReplicationManager;
+  /** Blocklists, kept across reloads. */
+  readonly blocking: BlockingManager;
   #ops: OpsHttpServer | null = null;
   /** Our claim on server.dataDir (released on stop). */
-  #lock: PidLock | null = null;
+  #lock: DataDirLock | null = null;
   #opsAddress: { address: string; port: number } | null = null;
   #runtime: Runtime;
   #dispatcher: Dispatcher;
@@ -82,7 +91,8 @@ export class Server {
   readonly #role: Role;
   readonly #relay: Relay | null;
 
-  private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput, updates: UpdateManager, replication: ReplicationManager, opts: ServerOptions) {
+  private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput, updates: UpdateManager, replication: ReplicationManager, blocking: BlockingManager, opts: ServerOptions) {
+    this.blocking = blocking;
     this.#configFile = configFile;
     this.#role = opts.role ?? 'single';
     this.#relay = opts.relay ?? null;
@@ -104,8 +114,9 @@ export class Server {
     this.metrics.add(viewSource(() => this.#runtime.views.views));
     this.metrics.add(updateSource(() => updates.counters.results()));
     this.metrics.add(tsigSource(() => updates.counters.tsig));
-    this.metrics.add(updateDetailSource(updates.counters));
-    this.metrics.add(xfrSource(replication.counters, () => replication.statuses()));
+    this.metrics.add(updateDetailSource(updates.counters, () => updates.journals()));
+    this.metrics.add(xfrSource(replication.counters, () => replication.statuses(), () => replication.damagedHistories()));
+    this.metrics.add(blockingSource(blocking));
     this.readiness.loaded();
   }
 
@@ -118,7 +129,7 @@ export class Server {
     const stats = new QueryStats();
     const queryLog = new QueryLogOutput();
     // The owner of the data directory holds the lock; query workers only read it.
-    const lock = query ? null : PidLock.acquire(config.server.dataDir);
+    const lock = query ? null : await DataDirLock.acquire(config.server.dataDir);
     const updates = new UpdateManager({
       dataDir: config.server.dataDir, log: logger, readOnly: query, ...(opts.committed ? { committed: opts.committed } : {}),
     });
@@ -126,15 +137,20 @@ export class Server {
     const replication = new ReplicationManager({ keyring: keyringFromConfig(config.keys), log: logger, holdNotify: true, passive: query });
     updates.attach(replication.feed); // replication sees every committed update
     const relay = opts.relay ?? null;
+    const blocking = new BlockingManager({ dataDir: config.server.dataDir, log: logger });
     try {
-      const runtime = await buildRuntime(config, { log: logger, stats, queryLog, updates, replication, relay });
-      const server = new Server(configFile, runtime, logger, stats, queryLog, updates, replication, opts);
+      const runtime = await buildRuntime(config, { log: logger, stats, queryLog, updates, replication, relay, blocking });
+      // Local lists and saved copies are compiled before the ports open, so the first query is
+      // already filtered (downloads never hold the start: they run later, in the background).
+      await blocking.settled();
+      const server = new Server(configFile, runtime, logger, stats, queryLog, updates, replication, blocking, opts);
       server.#lock = lock;
       return server;
     } catch (err) {
+      await blocking.close();
       await replication.close();
       await updates.close();
-      lock?.release();
+      await lock?.release();
       throw err;
     }
   }
@@ -197,7 +213,15 @@ export class Server {
         this.#dispatcher,
         {
           logger: this.log.child({ component: 'transport' }),
-          tcp: { idleTimeoutMs: c.tcp.idleTimeout * 1000, maxConnections: c.tcp.maxConnections, maxInflightPerConnection: c.tcp.maxPipelined },
+          tcp: {
+            idleTimeoutMs: c.tcp.idleTimeout * 1000,
+            minIdleTimeoutMs: c.tcp.minIdleTimeout * 1000,
+            messageTimeoutMs: c.tcp.messageTimeout * 1000,
+            maxConnections: c.tcp.maxConnections,
+            maxConnectionsPerClient: c.tcp.maxConnectionsPerClient,
+            maxInflightPerConnection: c.tcp.maxPipelined,
+            messagesPerTurn: c.tcp.messagesPerTurn,
+          },
           ...(encrypted !== null ? { encrypted } : {}),
         },
       );
@@ -264,11 +288,11 @@ export class Server {
       const config = await loadConfig(this.#configFile);
       next = await buildRuntime(config, {
         log: this.log, stats: this.stats, previous: this.#runtime, queryLog: this.queryLog,
-        updates: this.updates, replication: this.replication, relay: this.#relay,
+        updates: this.updates, replication: this.replication, relay: this.#relay, blocking: this.blocking,
       });
     } catch (err) {
       this.reloads.record(false);
-      this.log.error({ result: 'error' }, `reload refused, the running configuration stays: ${(err as Error).message}`);
+      this.log.error({ result: 'error', code: codeOf(err) }, `reload refused, the running configuration stays: ${(err as Error).message}`);
       return false;
     }
     const old = this.#runtime;
@@ -287,9 +311,10 @@ export class Server {
       await this.#listeners?.close({ graceMs });
       this.#certificates?.close();
       await this.#runtime.close();
+      await this.blocking.close();
       await this.updates.close(); // queued updates finish and are journaled (and seen by replication)
       await this.replication.close(); // then their IXFR history records are written
-      this.#lock?.release();
+      await this.#lock?.release();
       await this.#ops?.close();
       await this.queryLog.close();
     })();

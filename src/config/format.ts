@@ -23,7 +23,7 @@ function update(u: UpdatePolicy): object {
       keys: r.keys,
       networks: prefixes(r.networks),
       name: { [r.name.kind]: r.name.name },
-      types: r.types.map(typeToString),
+      types: r.anyType ? ['*'] : r.types.map(typeToString),
     })),
     protectStatic: u.protectStatic,
     scavenge: { enabled: u.scavenge.enabled, grace: formatDuration(u.scavenge.grace) },
@@ -42,6 +42,7 @@ function zone(z: ZoneConfig): object {
   out['notify'] = z.notify.map(remote);
   if (z.allowTransfer) out['allowTransfer'] = { keys: z.allowTransfer.keys, networks: prefixes(z.allowTransfer.networks) };
   if (type === 'secondary') out['allowUpdateForwarding'] = z.allowUpdateForwarding;
+  if (z.journal.onCorrupt !== null) out['journal'] = { onCorrupt: z.journal.onCorrupt };
   return out;
 }
 
@@ -62,7 +63,7 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
     server: {
       listen: server.listen.map((l) => ({ address: l.address, port: l.port, protocols: l.protocols, ...(l.path !== null ? { path: l.path } : {}) })),
       udpPayloadSize: server.udpPayloadSize,
-      tcp: { ...server.tcp, idleTimeout: formatDuration(server.tcp.idleTimeout) },
+      tcp: { ...server.tcp, idleTimeout: formatDuration(server.tcp.idleTimeout), minIdleTimeout: formatDuration(server.tcp.minIdleTimeout), messageTimeout: formatDuration(server.tcp.messageTimeout) },
       workers: server.workers,
       dataDir: server.dataDir,
       ...(server.tls !== null ? {
@@ -73,6 +74,7 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
         },
       } : {}),
       trustedProxies: prefixes(server.trustedProxies),
+      journal: { onCorrupt: server.journal.onCorrupt },
     },
     log: c.log,
     networks: Object.fromEntries(Object.entries(c.networks).map(([name, list]) => [name, prefixes(list)])),
@@ -83,7 +85,9 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
     zones: c.zones.map(zone),
     recursion: { allow: prefixes(c.recursion.allow) },
     forward: {
-      upstreams: forward.upstreams.map(upstream),
+      ...(forward.system === null
+        ? { upstreams: forward.upstreams.map(upstream) }
+        : { upstreams: 'system', resolvConf: forward.system.resolvConf }),
       timeout: formatDuration(forward.timeout),
       attempts: forward.attempts,
       domains: forward.domains.map((d) => ({ name: d.name, upstreams: d.upstreams.map(upstream) })),

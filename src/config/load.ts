@@ -6,9 +6,10 @@ import { ConfigError, type ConfigIssue } from './errors.js';
 import { fileReason } from './files.js';
 import { deepFreeze } from './freeze.js';
 import { normalizeName } from './names.js';
-import { object, withDefault } from './schema.js';
+import { object, optional, withDefault } from './schema.js';
+import { parseBlocking } from './sections/blocking.js';
 import { parseCache } from './sections/cache.js';
-import { parseForward } from './sections/forward.js';
+import { parseForward, withoutSelf } from './sections/forward.js';
 import { parseKeys } from './sections/keys.js';
 import { parseLog } from './sections/log.js';
 import { parseMetrics } from './sections/metrics.js';
@@ -42,6 +43,7 @@ const root = object({
   rebinding: withDefault(parseRebinding, {}),
   metrics: withDefault(parseMetrics, {}),
   queryLog: withDefault(parseQueryLog, {}),
+  blocking: optional(parseBlocking),
 });
 
 /** Collects declared network, key and view names before validation (see Declared). */
@@ -56,6 +58,7 @@ function declare(ctx: LoadContext, doc: At): void {
     const name = item.child('name').value;
     if (typeof name === 'string') ctx.declared.views.add(name);
   }
+  for (const { key } of doc.child('blocking').child('lists').entries()) if (typeof key === 'string') ctx.declared.blockingGroups.add(key);
 }
 
 /** Global zones with the view's own zones replacing those of the same name, then the rest. */
@@ -79,12 +82,13 @@ function assemble(v: NonNullable<ReturnType<typeof root>>, ctx: LoadContext): Co
     keys: v.keys,
     zones: v.zones,
     recursion: v.recursion,
-    forward: v.forward,
+    forward: withoutSelf(v.forward, v.server.listen),
     cache: v.cache,
     views: { ...v.views, list: v.views.list.map((view) => ({ ...view, zones: effectiveZones(v.zones, view.zones) })) },
     rebinding: { ...v.rebinding, privateDomains },
     metrics: v.metrics,
     queryLog: v.queryLog,
+    blocking: v.blocking ?? null,
   };
 }
 

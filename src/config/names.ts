@@ -47,7 +47,7 @@ export function rrType(allowAny = false): Validator<number> {
   };
 }
 
-function reference(kind: 'TSIG key' | 'view', declared: (at: At) => ReadonlySet<string>, normalize: (text: string) => string | undefined): Validator<string> {
+function reference(kind: 'TSIG key' | 'view' | 'blocking group', declared: (at: At) => ReadonlySet<string>, normalize: (text: string) => string | undefined): Validator<string> {
   return (at) => {
     const v = at.value;
     if (typeof v !== 'string') return at.expected(`a ${kind} name`);
@@ -63,3 +63,6 @@ export const keyRef = reference('TSIG key', (at) => at.ctx.declared.keys, normal
 
 /** The name of a view declared under `views.list`. */
 export const viewRef = reference('view', (at) => at.ctx.declared.views, (t) => t);
+
+/** The name of a group declared under `blocking.lists`. */
+export const blockingGroupRef = reference('blocking group', (at) => at.ctx.declared.blockingGroups, (t) => t);

@@ -66,9 +66,17 @@ export interface ServerConfig {
   readonly udpPayloadSize: number;
   readonly tcp: {
     readonly idleTimeout: Seconds;
+    /** The idle timeout at a full listener (shrinks from idleTimeout past half the slots). */
+    readonly minIdleTimeout: Seconds;
+    /** Time allowed for each whole message from its first byte. */
+    readonly messageTimeout: Seconds;
     readonly maxConnections: number;
+    /** Connections one client (IPv4 address, IPv6 /64) may hold. */
+    readonly maxConnectionsPerClient: number;
     /** Queries in flight per TCP connection. */
     readonly maxPipelined: number;
+    /** Messages read from one connection before other work gets a turn. */
+    readonly messagesPerTurn: number;
   };
   readonly workers: number;
   /** Absolute directory for journals and transferred zones. */
@@ -77,6 +85,8 @@ export interface ServerConfig {
   readonly tls: TlsConfig | null;
   /** Proxies whose `Forwarded` / `X-Forwarded-For` names the DoH client (picks the view). */
   readonly trustedProxies: readonly Prefix[];
+  /** Defaults for every zone's journal (`zones[].journal` overrides). */
+  readonly journal: { readonly onCorrupt: JournalOnCorrupt };
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -108,6 +118,8 @@ export interface UpdateRule {
   readonly name: NameMatch;
   /** RR type numbers this rule may add or delete; ANY (255) permits "delete all RRsets at a name". */
   readonly types: readonly number[];
+  /** `types: ["*"]`: every data type may be added or deleted, and all RRsets at a name deleted. */
+  readonly anyType: boolean;
   /** `preset` for rules expanded from `update.preset`, `config` for rules written under `rules`. */
   readonly origin: 'preset' | 'config';
 }
@@ -164,7 +176,15 @@ export interface ZoneConfig {
   readonly allowTransfer: TransferAcl | null;
   /** Secondary: relay UPDATE messages to the primary (RFC 2136 §6). Always false for a primary. */
   readonly allowUpdateForwarding: boolean;
+  /** The zone's own journal policy; null fields take `server.journal`'s. */
+  readonly journal: { readonly onCorrupt: JournalOnCorrupt | null };
 }
+
+/**
+ * What a journal (or IXFR history) damaged before its end does at start: `refuse` leaves the
+ * file as it is and does not serve the zone; `truncate` serves from the last good record.
+ */
+export type JournalOnCorrupt = 'refuse' | 'truncate';
 
 export interface RecursionConfig {
   /** Clients that may get recursive (forwarded or cached) answers. */
@@ -193,8 +213,19 @@ export interface ForwardDomain {
   readonly upstreams: readonly UpstreamConfig[];
 }
 
+/** `forward.upstreams: system`: where the upstreams came from and what was left out. */
+export interface SystemUpstreams {
+  /** The resolv.conf read (absolute); a change to it reloads the configuration. */
+  readonly resolvConf: string;
+  /** Nameservers left out, each with why (`127.0.0.1: this server (a forwarding loop)`). */
+  readonly skipped: readonly string[];
+}
+
 export interface ForwardConfig {
+  /** The servers to forward to: as written, or (`upstreams: system`) resolv.conf's nameservers. */
   readonly upstreams: readonly UpstreamConfig[];
+  /** Set when `upstreams: system`; null for a written list. */
+  readonly system: SystemUpstreams | null;
   /** Per upstream attempt. */
   readonly timeout: Seconds;
   /** Total attempts across upstreams for one client query. */
@@ -242,6 +273,8 @@ export interface ViewConfig {
    * zones of the same name (global entries are the same objects as in `Config.zones`).
    */
   readonly zones: readonly ZoneConfig[];
+  /** Blocking groups applied to this view's clients; null: every group. */
+  readonly blocking: readonly string[] | null;
 }
 
 export interface ViewsConfig {
@@ -293,4 +326,29 @@ export interface Config {
   readonly rebinding: RebindingConfig;
   readonly metrics: MetricsConfig;
   readonly queryLog: QueryLogConfig;
+  /** Blocklists; null when the config has no `blocking` section. */
+  readonly blocking: BlockingConfig | null;
+}
+
+/** Where a blocklist comes from: a local file or an http(s) URL. */
+export type BlockingSource =
+  | { readonly kind: 'file'; readonly path: string; readonly text: string }
+  | { readonly kind: 'url'; readonly url: string; readonly text: string };
+
+export interface BlockingConfig {
+  /** Named groups of sources, in config order (group index = position; at most 16). */
+  readonly lists: readonly { readonly name: string; readonly sources: readonly BlockingSource[] }[];
+  /** Sources of names never blocked (for every group). */
+  readonly allow: readonly BlockingSource[];
+  readonly answer: 'zero' | 'nxdomain' | 'nodata' | 'refused';
+  /** TTL of blocked answers, seconds. */
+  readonly ttl: Seconds;
+  /** How often URL sources are downloaded again, seconds. */
+  readonly refresh: Seconds;
+  /** Largest download or file accepted, bytes. */
+  readonly maxSize: number;
+  /** Budget of one download (connect to last byte), seconds. */
+  readonly timeout: Seconds;
+  /** Redirects followed per download. */
+  readonly maxRedirects: number;
 }

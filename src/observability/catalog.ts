@@ -1,6 +1,7 @@
 import { TIME_BUCKETS } from './histogram.js';
 import type { Aggregate, MetricDef, MetricType } from './metrics.js';
 import { XFR_METRICS } from '../xfr/metrics.js';
+import { BLOCKING_METRICS } from '../blocking/metrics.js';
 
 /**
  * Every horizond metric family, in one table: `horizond_<subsystem>_<name>_<unit|total>`.
@@ -63,6 +64,7 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   c('horizond_cache_stale_served_total', 'Stale answers served because upstreams failed or were slow (RFC 8767).'),
   c('horizond_cache_prefetches_total', 'Background refreshes started by a hit close to expiry.'),
   c('horizond_cache_coalesced_total', 'Clients that joined an upstream query already in flight for the same question.'),
+  c('horizond_cache_scrubbed_records_total', 'Records removed from upstream answers before caching because they were not part of the answer to the question (off the CNAME chain, unrelated authority or additional records).'),
   c('horizond_cache_failure_hits_total', 'Queries answered SERVFAIL from a cached resolution failure.'),
 
   // Upstreams (resolver/upstream UpstreamStats, per configured server).
@@ -88,7 +90,10 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   c('horizond_update_refusals_total', 'Refused or failed updates, by reason (policy, prerequisite, static record, ...).', ['reason']),
   c('horizond_update_journal_commits_total', 'Journal group commits (one fsync each).'),
   c('horizond_update_journal_compactions_total', 'Journal compactions (snapshot written, journal truncated).'),
-  c('horizond_update_journal_tails_cut_total', 'Torn or corrupt journal tails detected at startup and cut at the last good record.'),
+  c('horizond_update_journal_tails_cut_total', 'Interrupted final journal appends (never acknowledged) cut at startup.'),
+  g('horizond_update_journal_damaged', '1 for each zone not served because its journal is damaged before its end (journal.onCorrupt: refuse), 0 for the other zones with a journal.', ['zone']),
+  c('horizond_update_journal_write_errors_total', 'Journal writes that failed (a full disk, an I/O error); their updates were answered SERVFAIL and nothing was applied.'),
+  c('horizond_update_journal_truncations_total', 'Journals damaged before their end that were served from their last good record (journal.onCorrupt: truncate).'),
   c('horizond_update_scavenged_total', 'Dynamic names removed by scavenging.'),
 
   // Configuration and zones (server.ts, runtime.ts).
@@ -107,11 +112,12 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   c('horizond_transport_errors_total', 'Socket and handler errors, by listener.', LISTENER),
   c('horizond_transport_late_answers_total', 'Answers that were ready after their socket or connection had closed.', LISTENER),
   c('horizond_tcp_connections_accepted_total', 'TCP connections accepted.', ['listener']),
-  c('horizond_tcp_connections_rejected_total', 'TCP connections closed at once because the connection limit was reached.', ['listener']),
+  c('horizond_tcp_connections_rejected_total', 'TCP connections closed at once: `limit` every slot had work in flight, `client` the client already held `server.tcp.maxConnectionsPerClient`.', ['listener', 'reason']),
   g('horizond_tcp_connections_active', 'TCP connections open now.', ['listener']),
-  c('horizond_tcp_connections_closed_total', 'TCP connections closed by the server, by reason (idle, malformed, overflow).', ['listener', 'reason']),
+  c('horizond_tcp_connections_closed_total', 'TCP connections closed by the server, by reason: `idle` (idle timeout, shortened under pressure), `slow` (a message did not arrive whole within `server.tcp.messageTimeout`), `evicted` (closed to make room for a new connection at the limit), `malformed`, `overflow` (the client did not read its answers).', ['listener', 'reason']),
   c('horizond_tcp_read_pauses_total', 'Times reading a TCP connection paused at the pipelining limit.', ['listener']),
-  c('horizond_dot_connections_closed_total', 'DNS-over-TLS connections closed by the server, by reason (idle, malformed, overflow).', ['listener', 'reason']),
+  c('horizond_tcp_read_yields_total', 'Times a connection\'s reading yielded to other work after `server.tcp.messagesPerTurn` messages.', ['listener']),
+  c('horizond_dot_connections_closed_total', 'DNS-over-TLS connections closed by the server, by reason (idle, slow, evicted, malformed, overflow: as for TCP).', ['listener', 'reason']),
   c('horizond_doh_requests_refused_total', 'DoH requests answered with an HTTP error instead of a DNS message, by status (400 bad request or unanswered message, 404 other path, 405 method, 413 body too large, 414 URI too long, 415 content type).', ['listener', 'status']),
   c('horizond_doh_requests_by_version_total', 'DoH requests by HTTP version (2, 1.1).', ['listener', 'version']),
   c('horizond_doh_requests_by_method_total', 'DoH requests by method (GET, POST).', ['listener', 'method']),
@@ -128,4 +134,7 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
 
   // Zone transfers, NOTIFY, secondary zones and update forwarding (xfr/metrics.ts).
   ...XFR_METRICS,
+
+  // Blocklists (blocking/metrics.ts).
+  ...BLOCKING_METRICS,
 ]);

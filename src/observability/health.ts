@@ -25,13 +25,17 @@ export type WarmUp = () => string | null;
 export class Readiness implements HealthSource {
   #state: State = State.Loading;
   #warmUp: WarmUp | null;
+  readonly #blocker: WarmUp | null;
 
   /**
    * `warmUp` is asked until it first returns null; from then on it is not asked again (a zone
    * that later expires must not take every replica out of the load balancer at once).
+   * `blocker` is asked every time: a reason keeps the server not ready for as long as it lasts
+   * (a zone refused because its journal is damaged: an operator must look).
    */
-  constructor(warmUp: WarmUp | null = null) {
+  constructor(warmUp: WarmUp | null = null, blocker: WarmUp | null = null) {
     this.#warmUp = warmUp;
+    this.#blocker = blocker;
   }
 
   /** Config and zones are loaded. */
@@ -50,6 +54,10 @@ export class Readiness implements HealthSource {
   }
 
   status(): HealthStatus {
+    if (this.#state === State.Serving && this.#blocker !== null) {
+      const blocked = this.#blocker();
+      if (blocked !== null) return { ready: false, state: blocked };
+    }
     if (this.#state === State.Serving && this.#warmUp !== null) {
       const waiting = this.#warmUp();
       if (waiting !== null) return { ready: false, state: waiting };

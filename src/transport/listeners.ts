@@ -9,6 +9,7 @@ import { ListenError } from './errors.js';
 import { silentLogger, type TransportLogger } from './logger.js';
 import { TcpServer, type TcpServerOptions } from './tcp-server.js';
 import { UdpServer, type UdpServerOptions } from './udp-server.js';
+import { HzError } from '../errors/index.js';
 
 /** `tls`: DNS over TLS; `https`: DNS over HTTPS. */
 export type Protocol = 'udp' | 'tcp' | 'tls' | 'https';
@@ -114,7 +115,11 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
       }
       if (spec.protocols.includes('tls')) {
         const e = encrypted('tls');
+        // After the handshake a DoT connection is a TCP connection: the TCP protections apply
+        // (message deadline, per-client cap, eviction at the limit), with the TLS idle timeout and cap.
         const s = new DotServer(handler, {
+          ...opts.tcp,
+          ...(e.limits?.maxConnections !== undefined ? { maxConnections: e.limits.maxConnections } : {}),
           address: spec.address, port: spec.port, ipv6Only: needsIpv6Only(spec.address, spec.port, specs), logger: log, certificates: e.certificates,
           ...(e.limits !== undefined ? { tls: e.limits } : {}),
           ...(e.idleTimeoutMs !== undefined ? { idleTimeoutMs: e.idleTimeoutMs } : {}),
@@ -177,7 +182,7 @@ export async function startPair<U extends Startable, T extends Startable>(
   newTcp: (address: string, port: number) => T,
   attempts: number,
 ): Promise<{ udp: U; tcp: T; address: string; port: number }> {
-  let last: unknown = new Error(`listeners: no attempt to bind ${address}`);
+  let last: unknown = new HzError('HZ_ERR_INTERNAL', `listeners: no attempt to bind ${address}`);
   for (let i = 0; i < attempts; i++) {
     const udp = newUdp(address, 0);
     const b = await udp.start();
@@ -187,7 +192,7 @@ export async function startPair<U extends Startable, T extends Startable>(
       return { udp, tcp, address: b.address, port: b.port };
     } catch (err) {
       await Promise.all([udp.close(), tcp.close()]);
-      if (!(err instanceof ListenError) || err.code !== 'EADDRINUSE') throw err;
+      if (!(err instanceof ListenError) || err.errno !== 'EADDRINUSE') throw err;
       last = err;
     }
   }

@@ -10,6 +10,7 @@ import { UpdateGuard } from './policy.js';
 import { processUpdate, type Processed, type UpdateRequest } from './process.js';
 import { maxSerial, nextSerial, serialGt, withSerial } from './serial.js';
 import { sameZoneData, scavengeChanges } from './upkeep.js';
+import { codeOf } from '../errors/index.js';
 
 /** What the sender of an update gets back. */
 export interface UpdateResult {
@@ -241,6 +242,7 @@ export class DynamicZone {
       try {
         await this.#journal.append(records);
       } catch (err) {
+        this.#audit.counters.journalWriteErrors++;
         const f = fail(RCode.ServFail, 'journal', `journal write failed, nothing applied: ${(err as Error).message}`);
         batch.forEach((job) => { if (job.kind === 'update') job.done(this.#refuse(job.req, f)); });
         return;
@@ -281,7 +283,7 @@ export class DynamicZone {
     };
     const done = j.compact(snapshot).then(
       () => { this.#audit.counters.compactions++; },
-      (err: Error) => { this.#audit.log.error({ zone: this.origin, err: err.message }, 'journal compaction failed; the journal keeps growing until one succeeds'); },
+      (err: Error) => { this.#audit.log.error({ zone: this.origin, err: err.message, code: codeOf(err) }, 'journal compaction failed; the journal keeps growing until one succeeds'); },
     );
     this.#compaction = done.finally(() => { this.#compaction = null; });
   }

@@ -1,5 +1,6 @@
-import { decodeRecords, frameRecord, type DecodedRecords } from '../util/record-file.js';
+import { decodeRecords, frameRecord, salvageRecords, type DecodedRecords, type RecordReader, type SalvagedRecord } from '../util/record-file.js';
 import type { RRsetChange } from '../zone/zone.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * The journal file format. A file starts with the 8-byte magic `HZJRNL01`, then records:
@@ -70,20 +71,27 @@ export type DecodedJournal = DecodedRecords<JournalRecord>;
 
 /** Reads a whole journal file's bytes (including the magic). */
 export function decodeJournal(buf: Buffer): DecodedJournal {
-  return decodeRecords(buf, {
-    magic: MAGIC,
-    what: 'a horizond journal',
-    parse: parsePayload,
-    follows: (rec, prev) => (rec.seq === prev.seq + 1 ? null : `has sequence ${rec.seq}, expected ${prev.seq + 1}`),
-  });
+  return decodeRecords(buf, READER);
 }
+
+/** The readable records after damage at `from` (what a repair would drop). */
+export function salvageJournal(buf: Buffer, from: number): SalvagedRecord<JournalRecord>[] {
+  return salvageRecords(buf, from, READER);
+}
+
+const READER: RecordReader<JournalRecord> = {
+  magic: MAGIC,
+  what: 'a horizond journal',
+  parse: parsePayload,
+  follows: (rec, prev) => (rec.seq === prev.seq + 1 ? null : `has sequence ${rec.seq}, expected ${prev.seq + 1}`),
+};
 
 function parsePayload(payload: Buffer): JournalRecord | null {
   try {
     const o = JSON.parse(payload.toString('utf8')) as { q: number; t: number; s: number; k: string; c: WireChange[] };
     if (!Number.isSafeInteger(o.q) || !Number.isFinite(o.t) || !Number.isInteger(o.s) || (o.k !== 'u' && o.k !== 's') || !Array.isArray(o.c)) return null;
     const changes: JournalChange[] = o.c.map(([name, type, ttl, rd, at]) => {
-      if (typeof name !== 'string' || !Number.isInteger(type) || !Number.isInteger(ttl) || !Array.isArray(rd)) throw new TypeError('bad change');
+      if (typeof name !== 'string' || !Number.isInteger(type) || !Number.isInteger(ttl) || !Array.isArray(rd)) throw new HzError('HZ_ERR_JOURNAL_RECORD', 'bad change');
       const rdata = rd.map((b) => new Uint8Array(Buffer.from(b, 'base64')));
       return at === undefined ? { name, type, ttl, rdata } : { name, type, ttl, rdata, at };
     });

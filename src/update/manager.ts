@@ -1,16 +1,20 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalName } from '../wire/name.js';
-import type { ZoneConfig } from '../config/types.js';
+import type { JournalOnCorrupt, ZoneConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import type { ZoneStore } from '../zone/store.js';
 import type { Zone } from '../zone/zone.js';
 import { UpdateAudit } from './audit.js';
 import { DynamicZone } from './dynamic-zone.js';
-import { Journal } from './journal.js';
+import { describeDamage, Journal, JournalDamagedError, type JournalDamage, type OpenedJournal } from './journal.js';
 import type { JournalRecord } from './journal-format.js';
 import { UpdateCounters } from './metrics.js';
 import { ReplayGuard } from './replay.js';
+import { maxSerial, nextSerial } from './serial.js';
+
+/** The smallest journal record there is (header + `{"q":1,"t":1,"s":1,"k":"u","c":[]}`): bounds how many records dropped bytes held. */
+const MIN_RECORD_BYTES = 42;
 
 export interface UpdateManagerOptions {
   /** Directory of the journals (config `server.dataDir`); created when missing. */
@@ -54,6 +58,8 @@ export class UpdateManager {
   /** Apexes of every zone of the latest adopt(), managed or not (NOTAUTH vs REFUSED). */
   #served = new Set<string>();
   readonly #stores = new Set<ZoneStore>();
+  /** Zones not served because their journal is damaged (`onCorrupt: refuse`), by apex. */
+  readonly #damaged = new Map<string, JournalDamage>();
   #timer: NodeJS.Timeout | null = null;
 
   constructor(opts: UpdateManagerOptions) {
@@ -80,12 +86,14 @@ export class UpdateManager {
    * Takes the zones of a (re)load and returns the versions to serve, in the same order: managed
    * zones come back with their dynamic data on top (a new zone file keeps the dynamic records),
    * the others unchanged. Zones no longer configured are closed. Journals are opened and
-   * replayed on first sight; a corrupt tail is cut and reported.
+   * replayed on first sight; an interrupted final append is cut and reported. A zone whose
+   * journal is damaged before its end is left out (not served) unless its `journal.onCorrupt`
+   * (or `defaults`, from `server.journal`) is `truncate`: see failures().
    */
-  adopt(configs: readonly ZoneConfig[], zones: readonly Zone[]): Zone[] {
+  adopt(configs: readonly ZoneConfig[], zones: readonly Zone[], defaults: { onCorrupt: JournalOnCorrupt } = { onCorrupt: 'refuse' }): Zone[] {
     const byKey = new Map(zones.map((z) => [z.key, z]));
     this.#served = new Set(byKey.keys());
-    const out = new Map<Zone, Zone>();
+    const out = new Map<Zone, Zone | null>();
     for (const zc of configs) {
       const zone = byKey.get(zc.name);
       if (!zone) continue;
@@ -95,18 +103,47 @@ export class UpdateManager {
         continue;
       }
       const path = this.journalPath(zone.key);
-      if (zc.update === null && !existsSync(path)) continue;
-      dz = this.#open(zc, zone, path);
-      this.#zones.set(zone.key, dz);
-      out.set(zone, dz.current);
+      if (zc.update === null && !existsSync(path)) {
+        this.#damaged.delete(zone.key);
+        continue;
+      }
+      const opened = this.#open(zc, zone, path, zc.journal.onCorrupt ?? defaults.onCorrupt);
+      if (opened === null) {
+        out.set(zone, null);
+        continue;
+      }
+      this.#zones.set(zone.key, opened);
+      out.set(zone, opened.current);
     }
+    for (const key of this.#damaged.keys()) if (!byKey.has(key)) this.#damaged.delete(key);
     for (const [key, dz] of this.#zones) {
       if (byKey.has(key)) continue;
       this.#zones.delete(key);
       void dz.close();
     }
     this.#schedule();
-    return zones.map((z) => out.get(z) ?? z);
+    const served: Zone[] = [];
+    for (const z of zones) {
+      const v = out.get(z);
+      if (v !== null) served.push(v ?? z);
+    }
+    return served;
+  }
+
+  /** Zones left out by the latest adopt() because their journal is damaged, with what is wrong. */
+  damaged(): IterableIterator<[string, JournalDamage]> {
+    return this.#damaged.entries();
+  }
+
+  /** Every zone with a journal, and whether it is left out because the journal is damaged (metrics). */
+  *journals(): IterableIterator<{ zone: string; damaged: boolean }> {
+    for (const key of this.#zones.keys()) if (!this.#damaged.has(key)) yield { zone: key, damaged: false };
+    for (const key of this.#damaged.keys()) yield { zone: key, damaged: true };
+  }
+
+  /** The same as zone load failures (name, file, message) for the runtime's report. */
+  failures(): { name: string; file: string; message: string }[] {
+    return [...this.#damaged].map(([name, d]) => ({ name, file: d.path, message: refusal(d) }));
   }
 
   /** Starts publishing new versions into `store` (and brings it up to date now). */
@@ -146,14 +183,47 @@ export class UpdateManager {
     await Promise.all([...this.#zones.values()].map((dz) => dz.close()));
   }
 
-  #open(zc: ZoneConfig, zone: Zone, path: string): DynamicZone {
+  /** Opens and replays a zone's journal; null (reported, remembered in #damaged) when it is damaged and must not be served. */
+  #open(zc: ZoneConfig, zone: Zone, path: string, onCorrupt: JournalOnCorrupt): DynamicZone | null {
     if (!this.#readOnly) mkdirSync(this.#dataDir, { recursive: true });
-    const { journal, records, cut } = Journal.open(path, this.#readOnly);
+    let opened: OpenedJournal;
+    try {
+      opened = Journal.open(path, this.#readOnly, onCorrupt);
+    } catch (err) {
+      if (!(err instanceof JournalDamagedError)) throw err;
+      this.#damaged.set(zone.key, err.damage);
+      this.#log.error({ zone: zone.origin, journal: path, offset: err.damage.offset, bytes: err.damage.bytes, copy: err.damage.copy }, refusal(err.damage));
+      return null;
+    }
+    this.#damaged.delete(zone.key);
+    const { journal, records, cut, damage, createError } = opened;
+    if (createError) {
+      this.#log.error({ zone: zone.origin, journal: path, err: createError.message },
+        'journal could not be created (disk full?): the zone is served, updates get SERVFAIL until it can be written');
+    }
     if (cut) {
       this.counters.journalTailsCut++;
       const what = this.#readOnly ? 'ignored' : 'cut off';
-      this.#log.error({ zone: zone.origin, journal: path, offset: cut.offset, bytes: cut.bytes },
-        `journal damaged: ${cut.problem}; ${cut.bytes} byte(s) after the last good record were ${what} (${records.length} good record(s) kept)`);
+      this.#log.warn({ zone: zone.origin, journal: path, offset: cut.offset, bytes: cut.bytes },
+        `journal: an interrupted final append (never acknowledged) was ${what}: ${cut.problem} (${records.length} good record(s) kept)`);
+    }
+    if (damage) {
+      this.counters.journalTruncations++;
+      let raised: number | null = null;
+      if (!this.#readOnly) {
+        // Serve from the last good record, but never with a serial a dropped record may already
+        // have given the zone: jump past as many increments as the dropped bytes could hold, and
+        // past every serial still readable in them.
+        const lost = Math.ceil(damage.bytes / MIN_RECORD_BYTES);
+        let floor = (maxSerial(zone.serial, damage.keptSerial ?? zone.serial) + lost) >>> 0;
+        if (damage.salvagedSerial !== null) floor = maxSerial(floor, damage.salvagedSerial);
+        raised = nextSerial(floor);
+        const rec: JournalRecord = { seq: damage.keptSeq + 1, time: this.#now(), serial: raised, kind: 'u', changes: [] };
+        journal.appendSync([rec]);
+        records.push(rec);
+      }
+      this.#log.error({ zone: zone.origin, journal: path, offset: damage.offset, bytes: damage.bytes, copy: damage.copy, serial: raised },
+        `${describeDamage(damage)}; journal.onCorrupt is truncate: serving from the last good record` + (raised !== null ? `, serial raised to ${raised}` : ''));
     }
     const dz = new DynamicZone({
       config: zc, staticZone: zone, journal, records, audit: this.audit, now: this.#now, compactBytes: this.#compactBytes,
@@ -185,4 +255,8 @@ export class UpdateManager {
       }
     }, this.#scavengeEvery).unref();
   }
+}
+
+function refusal(d: JournalDamage): string {
+  return `${describeDamage(d)}; the zone is not served (journal.onCorrupt is refuse): inspect with \`horizond journal check\`, then \`horizond journal repair\` or set journal.onCorrupt: truncate`;
 }

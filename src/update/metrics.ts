@@ -29,6 +29,10 @@ export class UpdateCounters {
   /** Journal compactions done, and torn or corrupt journal tails cut at startup. */
   compactions = 0;
   journalTailsCut = 0;
+  /** Journals damaged before their end that `onCorrupt: truncate` cut at their last good record. */
+  journalTruncations = 0;
+  /** Journal writes that failed (a full disk): their updates were answered SERVFAIL. */
+  journalWriteErrors = 0;
   /** Dynamic names removed by scavenging. */
   scavenged = 0;
   /** Answers by zone and RCODE: `zone \0 rcode` → count (updates are rare: a Map is fine). */
@@ -54,11 +58,18 @@ export class UpdateCounters {
  * `horizond_tsig_failures_total` (published by observability/sources/update.ts):
  * - `horizond_update_refusals_total{reason}`: see outcome.ts REASONS;
  * - `horizond_update_journal_commits_total`, `horizond_update_journal_compactions_total`,
- *   `horizond_update_journal_tails_cut_total`, `horizond_update_scavenged_total`.
+ *   `horizond_update_journal_tails_cut_total`, `horizond_update_scavenged_total`;
+ * - `horizond_update_journal_damaged{zone}` (1 while a zone is not served because its journal is
+ *   damaged, 0 for every other zone with a journal), `horizond_update_journal_truncations_total` (damaged journals served from their
+ *   last good record, `onCorrupt: truncate`), `horizond_update_journal_write_errors_total`
+ *   (failed journal writes, e.g. a full disk: those updates got SERVFAIL).
  */
-export function updateDetailSource(c: UpdateCounters): MetricsSource {
+export function updateDetailSource(c: UpdateCounters, journals: () => Iterable<{ zone: string; damaged: boolean }> = () => []): MetricsSource {
   return {
     collect(sink: MetricsSink): void {
+      for (const j of journals()) sink.value('horizond_update_journal_damaged', { zone: j.zone }, j.damaged ? 1 : 0);
+      sink.value('horizond_update_journal_truncations_total', null, c.journalTruncations);
+      sink.value('horizond_update_journal_write_errors_total', null, c.journalWriteErrors);
       for (const reason of REASONS) sink.value('horizond_update_refusals_total', { reason }, c.refused[reason]);
       sink.value('horizond_update_journal_commits_total', null, c.commits);
       sink.value('horizond_update_journal_compactions_total', null, c.compactions);

@@ -10,7 +10,7 @@ import { fail, type Failure } from './outcome.js';
  * deny: a request needs a key of the policy AND a source address in its networks (`admit`),
  * then every update record needs a rule that lists that key, covers the source address, matches
  * the owner name and lists the type (`permit`). Type ANY in a rule permits only "delete all
- * RRsets at a name".
+ * RRsets at a name"; a rule with `types: ["*"]` (anyType) permits every type, delete-all included.
  */
 export class UpdateGuard {
   readonly policy: UpdatePolicy;
@@ -57,6 +57,7 @@ class CompiledRule {
   readonly #name: string;
   readonly #exact: boolean;
   readonly #types: ReadonlySet<number>;
+  readonly #anyType: boolean;
 
   constructor(rule: UpdateRule, readonly index: number) {
     this.#keys = new Set(rule.keys.map(canonicalName));
@@ -64,10 +65,11 @@ class CompiledRule {
     this.#name = canonicalName(rule.name.name);
     this.#exact = rule.name.kind === 'exact';
     this.#types = new Set(rule.types);
+    this.#anyType = rule.anyType;
   }
 
   permits(key: string, address: string, owner: string, type: number): boolean {
-    if (!this.#keys.has(key) || !this.#types.has(type)) return false;
+    if (!this.#keys.has(key) || !(this.#anyType || this.#types.has(type))) return false;
     if (this.#exact ? canonicalName(owner) !== this.#name : !isSubdomain(owner, this.#name)) return false;
     return this.#networks.lookupString(address) === true;
   }

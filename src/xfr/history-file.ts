@@ -1,13 +1,16 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { decodeRecords, frameRecord } from '../util/record-file.js';
+import { decodeRecords, frameRecord, salvageRecords, type Damage, type RecordReader } from '../util/record-file.js';
+import { keepCopy } from '../update/journal.js';
+import type { JournalOnCorrupt } from '../config/types.js';
 import { RRType } from '../wire/constants.js';
 import type { RR } from '../wire/types.js';
 import { diffSize, serialOf, type ZoneDiff } from './diff.js';
 import type { Logger } from '../observability/log.js';
 import type { Zone } from '../zone/zone.js';
 import { XfrHistory, type HistoryLimits, type HistorySink } from './history.js';
+import { codeOf, HzError } from '../errors/index.js';
 
 /**
  * The IXFR history of one zone on disk, `<dataDir>/<zone>.ixfr`, so that a restarted primary
@@ -19,7 +22,10 @@ import { XfrHistory, type HistoryLimits, type HistorySink } from './history.js';
  * The payload is `{"f":soa,"t":soa,"d":[rr…],"a":[rr…]}` (old SOA, new SOA, records deleted,
  * records added), each record `[name,type,class,ttl,base64 rdata]`. A record is accepted only
  * when it is complete, its checksum matches, it parses and it starts at the serial the previous
- * one ended at; reading stops at the first one that is not, and the rest is cut off.
+ * one ended at; reading stops at the first one that is not. An interrupted final append is cut
+ * off; damage before the end is handled like a damaged journal (`journal.onCorrupt`): the file
+ * is copied to `<file>.corrupt-<time>`, then left alone (`refuse`: the history is kept in memory
+ * only and the server reports not ready) or cut at its last good record (`truncate`).
  *
  * Each difference is appended and fdatasync'd in order (in the background: the update that
  * made it is already durable in its journal). The file may hold up to twice the limits of the
@@ -37,7 +43,14 @@ export interface LoadedHistory {
   /** The good differences, oldest first, each leading to the next. */
   diffs: ZoneDiff[];
   /** Why bytes after the last good record were cut off, or null. */
-  cut: { problem: string; offset: number; bytes: number } | null;
+  cut: { problem: string; offset: number; bytes: number; damage: Damage; copy: string | null } | null;
+}
+
+/** A history file damaged before its end, opened with `refuse`: left as it is. */
+export class HistoryDamagedError extends HzError {
+  constructor(readonly path: string, readonly problem: string, readonly offset: number, readonly bytes: number, readonly copy: string) {
+    super('HZ_ERR_HISTORY_DAMAGED', `IXFR history ${path} is damaged: ${problem}; ${bytes} byte(s) from offset ${offset} on would be dropped; copy kept as ${copy}`);
+  }
 }
 
 export class HistoryFile implements HistorySink {
@@ -68,12 +81,17 @@ export class HistoryFile implements HistorySink {
    * last good record and reported; a file that is not a history at all is replaced by an empty one.
    * `onError` hears about every later write that fails (the history in memory is unaffected).
    */
-  static open(path: string, limits: HistoryLimits, onError: (err: Error) => void): LoadedHistory {
+  static open(path: string, limits: HistoryLimits, onError: (err: Error) => void, onCorrupt: JournalOnCorrupt = 'refuse'): LoadedHistory {
     mkdirSync(dirname(path), { recursive: true });
     removeTmp(path);
     const buf = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
     const d = decodeHistory(buf);
-    const cut = d.problem === null ? null : { problem: d.problem, offset: d.goodBytes, bytes: buf.length - d.goodBytes };
+    let copy: string | null = null;
+    if (d.damage === 'damaged') {
+      copy = keepCopy(path, buf);
+      if (onCorrupt === 'refuse') throw new HistoryDamagedError(path, d.problem!, d.goodBytes, buf.length - d.goodBytes, copy);
+    }
+    const cut = d.problem === null || d.damage === null ? null : { problem: d.problem, offset: d.goodBytes, bytes: buf.length - d.goodBytes, damage: d.damage, copy };
     let size = d.goodBytes;
     const fd = openSync(path, size === 0 ? 'w' : 'r+');
     try {
@@ -164,17 +182,23 @@ export class HistoryFile implements HistorySink {
  * on; `first` is the version served at start (a saved history that does not lead to its serial
  * is discarded). Damage is cut off and logged; null (logged) when the file cannot be used at all.
  */
-export function openHistory(path: string, limits: HistoryLimits, first: Zone, log: Logger): { history: XfrHistory; file: HistoryFile } | null {
+export function openHistory(path: string, limits: HistoryLimits, first: Zone, log: Logger, onCorrupt: JournalOnCorrupt = 'refuse', damaged?: (err: HistoryDamagedError) => void): { history: XfrHistory; file: HistoryFile } | null {
   const zone = first.key;
   try {
-    const loaded = HistoryFile.open(path, limits, (err) => log.error({ zone, file: path, err: err.message }, 'IXFR history file not written'));
-    if (loaded.cut) log.warn({ zone, file: path, ...loaded.cut }, 'IXFR history file: damaged tail cut off');
+    const loaded = HistoryFile.open(path, limits, (err) => log.error({ zone, file: path, err: err.message, code: codeOf(err) }, 'IXFR history file not written'), onCorrupt);
+    if (loaded.cut?.damage === 'torn') log.warn({ zone, file: path, ...loaded.cut }, 'IXFR history file: an interrupted final append was cut off');
+    else if (loaded.cut) log.error({ zone, file: path, ...loaded.cut }, 'IXFR history file damaged; journal.onCorrupt is truncate: cut at its last good record');
     const history = new XfrHistory(limits, loaded.file);
     if (history.restore(first, loaded.diffs)) log.info({ zone, differences: history.length, serial: first.serial }, 'IXFR history restored');
     else if (loaded.diffs.length > 0) log.info({ zone, file: path, serial: first.serial }, 'IXFR history does not lead to the served serial; discarded');
     return { history, file: loaded.file };
   } catch (err) {
-    log.error({ zone, file: path, err: (err as Error).message }, 'IXFR history file unusable; the history is kept in memory only');
+    if (err instanceof HistoryDamagedError) {
+      damaged?.(err);
+      log.error({ zone, file: path, copy: err.copy, code: codeOf(err) }, `${err.message}; the file is left as it is and the history is kept in memory only (IXFR falls back to AXFR); inspect with \`horizond journal check\``);
+      return null;
+    }
+    log.error({ zone, file: path, err: (err as Error).message, code: codeOf(err) }, 'IXFR history file unusable; the history is kept in memory only');
     return null;
   }
 }
@@ -186,15 +210,22 @@ export function encodeDiff(d: ZoneDiff): Buffer {
 }
 
 /** Reads a whole history file's bytes (magic included): the good differences, where they end, and why reading stopped early. */
-export function decodeHistory(buf: Buffer): { diffs: ZoneDiff[]; goodBytes: number; problem: string | null } {
-  const r = decodeRecords(buf, {
-    magic: HISTORY_MAGIC,
-    what: 'a horizond IXFR history',
-    parse: parseDiff,
-    follows: (d, prev) => (serialOf(d.from) === serialOf(prev.to) ? null : `starts at serial ${serialOf(d.from)}, expected ${serialOf(prev.to)}`),
-  });
-  return { diffs: r.records, goodBytes: r.goodBytes, problem: r.problem };
+export function decodeHistory(buf: Buffer): { diffs: ZoneDiff[]; goodBytes: number; problem: string | null; damage: Damage | null } {
+  const r = decodeRecords(buf, HISTORY_READER);
+  return { diffs: r.records, goodBytes: r.goodBytes, problem: r.problem, damage: r.damage };
 }
+
+/** The differences still readable after damage at `from` (what a repair would drop). */
+export function salvageHistory(buf: Buffer, from: number): ZoneDiff[] {
+  return salvageRecords(buf, from, HISTORY_READER).map((s) => s.record);
+}
+
+const HISTORY_READER: RecordReader<ZoneDiff> = {
+  magic: HISTORY_MAGIC,
+  what: 'a horizond IXFR history',
+  parse: (p) => parseDiff(p),
+  follows: (d, prev) => (serialOf(d.from) === serialOf(prev.to) ? null : `starts at serial ${serialOf(d.from)}, expected ${serialOf(prev.to)}`),
+};
 
 function rrJson(r: RR): string {
   return JSON.stringify([r.name, r.type, r.class, r.ttl, Buffer.from(r.rdata.buffer, r.rdata.byteOffset, r.rdata.byteLength).toString('base64')]);
@@ -215,7 +246,7 @@ function parseDiff(payload: Buffer): ZoneDiff | null {
 
 function toRR(w: WireRR): RR {
   if (!Array.isArray(w) || typeof w[0] !== 'string' || !Number.isInteger(w[1]) || !Number.isInteger(w[2]) || !Number.isInteger(w[3]) || typeof w[4] !== 'string') {
-    throw new TypeError('bad record');
+    throw new HzError('HZ_ERR_IXFR_HISTORY_RECORD', 'bad record');
   }
   return { name: w[0], type: w[1], class: w[2], ttl: w[3], rdata: new Uint8Array(Buffer.from(w[4], 'base64')) };
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileBase } from '../config/sections/replication.js';
-import type { Config, ZoneConfig } from '../config/types.js';
+import type { Config, JournalOnCorrupt, ZoneConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import type { Keyring } from '../tsig/keyring.js';
 import { isSubdomain, labelCount } from '../wire/name.js';
@@ -89,6 +89,10 @@ export class ReplicationManager {
   readonly #historyFiles = new Map<string, HistoryFile>();
   /** `server.dataDir` of the latest adopt(). */
   #dataDir: string | null = null;
+  /** `server.journal.onCorrupt` of the latest adopt() (zones may override). */
+  #onCorrupt: JournalOnCorrupt = 'refuse';
+  /** Primary zones whose history file is damaged and left alone (history in memory only). */
+  readonly #damagedHistories = new Set<string>();
   readonly #secondaries = new Map<string, SecondaryZone>();
   /** Secondary zones configured but not served now (before their first transfer, or expired). */
   readonly #unavailable = new Set<string>();
@@ -134,6 +138,7 @@ export class ReplicationManager {
   adopt(config: Config, primaries: Iterable<Zone>, keyring: Keyring): void {
     this.#keyring = keyring;
     this.#dataDir = config.server.dataDir;
+    this.#onCorrupt = config.server.journal.onCorrupt;
     const configs = new Map<string, ZoneConfig>();
     for (const zc of [...config.zones, ...config.views.list.flatMap((v) => v.zones)]) {
       const first = configs.get(zc.name);
@@ -201,6 +206,11 @@ export class ReplicationManager {
   /** True when `allowTransfer` of the zone lets this client transfer it (`keyName`: its verified TSIG key). */
   transferAllowed(key: string, address: string, keyName: string | null): boolean {
     return this.#policies.get(key)?.allows(address, keyName) ?? false;
+  }
+
+  /** Primary zones whose IXFR history file is damaged and was left alone (until restart). */
+  damagedHistories(): IterableIterator<string> {
+    return this.#damagedHistories.values();
   }
 
   /** The IXFR history of a zone whose transfers are allowed. */
@@ -281,7 +291,10 @@ export class ReplicationManager {
     if (!this.#policies.has(key)) return null;
     const h = this.#histories.get(key);
     if (h !== undefined || this.#dataDir === null) return this.#historyOf(key);
-    const durable = openHistory(join(this.#dataDir, `${fileBase(key)}.ixfr`), this.#historyLimits, first, this.#log);
+    const onCorrupt = this.#configs.get(key)?.journal.onCorrupt ?? this.#onCorrupt;
+    const durable = openHistory(join(this.#dataDir, `${fileBase(key)}.ixfr`), this.#historyLimits, first, this.#log, onCorrupt, () => {
+      this.#damagedHistories.add(key);
+    });
     if (durable === null) return this.#historyOf(key);
     this.#histories.set(key, durable.history);
     this.#historyFiles.set(key, durable.file);

@@ -58,6 +58,7 @@ export const XFR_METRICS: readonly MetricDef[] = Object.freeze([
   def('counter', 'horizond_notify_sent_total', 'NOTIFY messages sent, by zone and result after retries (ok, failed).', ['zone', 'result']),
   def('counter', 'horizond_update_forwarded_total', 'UPDATE messages for secondary zones relayed to a primary, by zone and result (ok, failed, refused).', ['zone', 'result']),
   def('gauge', 'horizond_secondary_zone_available', '1 while a secondary zone is served, 0 before its first transfer and after it expired.', ['zone']),
+  def('gauge', 'horizond_xfr_history_damaged', '1 for each primary zone whose IXFR history file is damaged and was left as it is (history kept in memory only until restart).', ['zone']),
   def('gauge', 'horizond_secondary_last_contact_timestamp_seconds', 'Unix time a secondary zone last confirmed its data with a primary.', ['zone']),
 ]);
 
@@ -74,9 +75,10 @@ export interface SecondaryStatus {
 }
 
 /** Publishes the counters and the secondaries' state at scrape time. */
-export function xfrSource(c: XfrCounters, secondaries: () => Iterable<SecondaryStatus>): MetricsSource {
+export function xfrSource(c: XfrCounters, secondaries: () => Iterable<SecondaryStatus>, damagedHistories: () => Iterable<string> = () => []): MetricsSource {
   return {
     collect(sink: MetricsSink): void {
+      for (const zone of damagedHistories()) sink.value('horizond_xfr_history_damaged', { zone }, 1);
       for (const [zone, type, n] of c.served.entries()) sink.value('horizond_xfr_served_total', { zone, type }, n);
       for (const [zone, , n] of c.refused.entries()) sink.value('horizond_xfr_refused_total', { zone }, n);
       for (const [zone, type, n] of c.received.entries()) sink.value('horizond_xfr_received_total', { zone, type }, n);

@@ -116,9 +116,9 @@ t.test('one data directory, one server: a second daemon is refused; a crashed ow
   t.not(second.code, 0, 'the second server exits');
   t.match(second.stderr, /data directory .* is in use by horizond pid \d+/);
   t.equal((await dig('127.0.0.1', first.port, 'host1.home.lan', 'A')).status, 'NOERROR', 'the first one keeps serving');
-  await first.stop('SIGKILL'); // the lock file stays behind, its owner gone
+  await first.stop('SIGKILL'); // the kernel drops the lock with its process
   const again = await startDaemon({ dir: first.dir });
-  t.equal((await dig('127.0.0.1', again.port, 'host1.home.lan', 'A')).status, 'NOERROR', 'a restart takes over the stale lock');
+  t.equal((await dig('127.0.0.1', again.port, 'host1.home.lan', 'A')).status, 'NOERROR', 'a restart after kill -9 takes the lock');
   await again.stop();
 });
 

@@ -26,6 +26,7 @@ t.test('1,000 idle TLS connections do not starve UDP; the caps close the rest at
     - { address: 127.0.0.1, port: 0, protocols: [tls] }
     - { address: 127.0.0.1, port: 0, protocols: [https] }
   tls: { certFile: ${cert.certFile}, keyFile: ${cert.keyFile}, handshakeTimeout: 5m, idleTimeout: 10m, maxConnections: 1000, maxHandshakes: ${RAW} }
+  tcp: { maxConnectionsPerClient: 2000 }   # every test client is 127.0.0.1
 metrics: { enabled: true, listen: "127.0.0.1:0" }
 zones:
   - { name: home.lan., file: zones/home.lan.zone }

@@ -11,6 +11,9 @@ const DETAIL: MetricDef[] = [
   { name: 'horizond_update_journal_compactions_total', help: 'Journals rewritten as a snapshot.', type: 'counter', labelNames: [] },
   { name: 'horizond_update_journal_tails_cut_total', help: 'Torn or corrupt journal tails cut at startup.', type: 'counter', labelNames: [] },
   { name: 'horizond_update_scavenged_total', help: 'Dynamic names removed by scavenging.', type: 'counter', labelNames: [] },
+  { name: 'horizond_update_journal_damaged', help: 'Zones not served: journal damaged.', type: 'gauge', labelNames: ['zone'] },
+  { name: 'horizond_update_journal_write_errors_total', help: 'Failed journal writes.', type: 'counter', labelNames: [] },
+  { name: 'horizond_update_journal_truncations_total', help: 'Damaged journals served from their last good record.', type: 'counter', labelNames: [] },
 ];
 
 t.test('counters are published at scrape time through the metrics sources', async (t) => {

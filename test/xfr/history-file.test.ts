@@ -1,6 +1,6 @@
 import t from 'tap';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/log.js';
 import { RRType } from '../../src/wire/constants.js';
@@ -64,7 +64,7 @@ t.test('the differences survive a restart and answer IXFR for the same serial', 
   t.equal(again.history.since(1, zones[2]!), null, 'a version other than the one it was restored for gets none');
 });
 
-t.test('a torn or corrupt tail is cut off and logged; the good differences stay', async (t) => {
+t.test('a torn tail is cut off and logged; damage before the end is left alone unless onCorrupt is truncate', async (t) => {
   const path = join(t.testdir(), 'example.ixfr');
   const { zones } = await build(path, 3);
   const good = statSync(path).size;
@@ -73,17 +73,25 @@ t.test('a torn or corrupt tail is cut off and logged; the good differences stay'
   const h = openHistory(path, LIMITS, zones[3]!, log)!;
   t.equal(h.history.length, 3);
   t.equal(statSync(path).size, good, 'the file is cut back to its last good record');
-  t.ok(lines.some((l) => l.msg === 'IXFR history file: damaged tail cut off' && /cut short/.test(String(l.problem))));
+  t.ok(lines.some((l) => l.msg === 'IXFR history file: an interrupted final append was cut off' && /cut short/.test(String(l.problem))));
 
   const buf = readFileSync(path);
   buf[buf.length - 3] ^= 0xff; // a flipped bit in the last record
   writeFileSync(path, buf);
   const d = decodeHistory(readFileSync(path));
   t.match(d.problem, /checksum mismatch/);
+  t.equal(d.damage, 'damaged');
   t.equal(d.diffs.length, 2);
+  const { log: log1, lines: lines1 } = logger();
+  let seen: Error | null = null;
+  t.equal(openHistory(path, LIMITS, zones[2]!, log1, 'refuse', (e) => { seen = e; }), null, 'refuse: no file-backed history');
+  t.ok(seen, 'the damage is reported to the caller');
+  t.same(readFileSync(path), buf, 'refuse: the file is left exactly as it was');
+  t.ok(readdirSync(dirname(path)).some((f) => f.startsWith('example.ixfr.corrupt-')), 'a copy is kept');
+  t.ok(lines1.some((l) => /IXFR history .* is damaged: checksum mismatch/.test(String(l.msg))));
   const { log: log2 } = logger();
-  const h2 = openHistory(path, LIMITS, zones[2]!, log2)!;
-  t.equal(h2.history.length, 2, 'the damaged difference is dropped; the rest leads to serial 3');
+  const h2 = openHistory(path, LIMITS, zones[2]!, log2, 'truncate')!;
+  t.equal(h2.history.length, 2, 'truncate: the damaged difference is dropped; the rest leads to serial 3');
   t.equal(serialOf(h2.history.since(1, zones[2]!)!.at(-1)!.to), 3);
 });
 
@@ -118,7 +126,7 @@ t.test('the file stays within twice the limits, rewritten whole when it would gr
   t.equal(again.history.since(7, zones[10]!), null, 'older ones were trimmed');
 });
 
-t.test('a chain started again (reset) empties the file; a file that is not a history is replaced', async (t) => {
+t.test('a chain started again (reset) empties the file; a file that is not a history is refused, or replaced with truncate', async (t) => {
   const path = join(t.testdir(), 'example.ixfr');
   const { zones, history, file } = await build(path, 2);
   history.reset(zones[2]!);
@@ -126,8 +134,10 @@ t.test('a chain started again (reset) empties the file; a file that is not a his
   t.equal(decodeHistory(readFileSync(path)).diffs.length, 0);
   const other = join(t.testdir(), 'junk.ixfr');
   writeFileSync(other, 'this is not a history file');
+  t.equal(openHistory(other, LIMITS, zones[0]!, logger().log), null, 'refused by default');
+  t.equal(readFileSync(other, 'utf8'), 'this is not a history file', 'and left alone');
   const { log, lines } = logger();
-  const h = openHistory(other, LIMITS, zones[0]!, log)!;
+  const h = openHistory(other, LIMITS, zones[0]!, log, 'truncate')!;
   t.equal(h.history.length, 0);
   t.ok(readFileSync(other).equals(HISTORY_MAGIC), 'replaced by an empty history');
   t.ok(lines.some((l) => /bad magic/.test(String(l.problem))));

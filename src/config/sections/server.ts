@@ -1,7 +1,9 @@
 import { DEFAULTS } from '../defaults.js';
 import { address, networkRefs, port } from '../net.js';
 import { bool, duration, int, list, object, oneOf, optional, path, required, str, withDefault } from '../schema.js';
-import type { ListenConfig, ListenProtocol, ServerConfig, TlsConfig } from '../types.js';
+import type { JournalOnCorrupt, ListenConfig, ListenProtocol, ServerConfig, TlsConfig } from '../types.js';
+
+export const JOURNAL_ON_CORRUPT: readonly JournalOnCorrupt[] = ['refuse', 'truncate'];
 
 /**
  * `server`: listeners and transport limits. Each address:port appears once in `listen` and
@@ -65,13 +67,18 @@ export const parseServer = object(
     tcp: withDefault(
       object({
         idleTimeout: withDefault(duration({ positive: true, max: 3600 }), D.tcp.idleTimeout),
+        minIdleTimeout: withDefault(duration({ positive: true, max: 3600 }), D.tcp.minIdleTimeout),
+        messageTimeout: withDefault(duration({ positive: true, max: 600 }), D.tcp.messageTimeout),
         maxConnections: withDefault(int(1, 1_000_000), D.tcp.maxConnections),
+        maxConnectionsPerClient: withDefault(int(1, 1_000_000), D.tcp.maxConnectionsPerClient),
         maxPipelined: withDefault(int(1, 65_535), D.tcp.maxPipelined),
+        messagesPerTurn: withDefault(int(1, 65_535), D.tcp.messagesPerTurn),
       }),
       {},
     ),
     workers: withDefault(int(1, 64), D.workers),
     dataDir: withDefault(path, D.dataDir),
+    journal: withDefault(object({ onCorrupt: withDefault(oneOf(JOURNAL_ON_CORRUPT), D.journal.onCorrupt) }), {}),
     tls: optional(tls),
     trustedProxies: withDefault(networkRefs(), D.trustedProxies),
   },

@@ -1,7 +1,8 @@
 import { DEFAULTS } from '../defaults.js';
 import { readableFile } from '../files.js';
 import { domainName } from '../names.js';
-import { bool, list, object, optional, path, required, withDefault, type Validator } from '../schema.js';
+import { bool, list, object, oneOf, optional, path, required, withDefault, type Validator } from '../schema.js';
+import { JOURNAL_ON_CORRUPT } from './server.js';
 import type { ZoneConfig } from '../types.js';
 import { finishReplication, replicationFields } from './replication.js';
 import { finishUpdate, rawUpdate } from './update.js';
@@ -23,6 +24,7 @@ function zone(secondary: boolean): Validator<ZoneConfig> {
       allowInclude: withDefault(bool, D.allowInclude),
       fallthrough: withDefault(bool, D.fallthrough),
       update: optional(rawUpdate),
+      journal: optional(object({ onCorrupt: optional(oneOf(JOURNAL_ON_CORRUPT)) })),
       ...replicationFields,
     },
     (v, at): ZoneConfig | undefined => {
@@ -31,7 +33,8 @@ function zone(secondary: boolean): Validator<ZoneConfig> {
       if (update === undefined || replication === undefined) return undefined;
       const { name, allowInclude, fallthrough } = v;
       const { type, file, primaries, notify, allowTransfer, allowUpdateForwarding } = replication;
-      return { name, file, allowInclude, fallthrough, update, type, primaries, notify, allowTransfer, allowUpdateForwarding };
+      const journal = { onCorrupt: v.journal?.onCorrupt ?? null };
+      return { name, file, allowInclude, fallthrough, update, type, primaries, notify, allowTransfer, allowUpdateForwarding, journal };
     },
   );
 }

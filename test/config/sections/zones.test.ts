@@ -11,8 +11,8 @@ t.test('zones are normalised', async (t) => {
   const dir = t.testdir({ zones: { 'a.zone': ZONE } });
   const c = parseConfig('zones:\n  - { name: Home.LAN, file: zones/a.zone, allowInclude: true }\n  - { name: ".", file: zones/a.zone }\n', 'h.yaml', dir);
   t.same(c.zones, [
-    { name: 'home.lan.', file: join(dir, 'zones', 'a.zone'), allowInclude: true, fallthrough: false, update: null, type: 'primary', primaries: [], notify: [], allowTransfer: null, allowUpdateForwarding: false },
-    { name: '.', file: join(dir, 'zones', 'a.zone'), allowInclude: false, fallthrough: false, update: null, type: 'primary', primaries: [], notify: [], allowTransfer: null, allowUpdateForwarding: false },
+    { name: 'home.lan.', file: join(dir, 'zones', 'a.zone'), allowInclude: true, fallthrough: false, update: null, type: 'primary', primaries: [], notify: [], allowTransfer: null, allowUpdateForwarding: false, journal: { onCorrupt: null } },
+    { name: '.', file: join(dir, 'zones', 'a.zone'), allowInclude: false, fallthrough: false, update: null, type: 'primary', primaries: [], notify: [], allowTransfer: null, allowUpdateForwarding: false, journal: { onCorrupt: null } },
   ]);
 });
 
@@ -56,6 +56,7 @@ t.test('the kea preset grants what Kea D2 needs, forward and reverse', async (t)
     ],
     name: { kind: 'subtree', name: 'home.lan.' },
     types: [RRType.A, RRType.AAAA, RRType.DHCID, RRType.ANY],
+    anyType: false,
     origin: 'preset',
   }]);
   t.same(fwd!.protectStatic, true);
