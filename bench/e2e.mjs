@@ -2,7 +2,7 @@
 // upstream, horizond, the ceiling and each peer started in turn on core 0, dnsperf on core 1,
 // rounds interleaved, medians reported. See bench/README.md.
 //   node bench/e2e.mjs [--quick] [--rounds N] [--seconds S] [--only a,b] [--scenarios hits,auth]
-//                      [--profile] [--no-write] [--keep]
+//                      [--profile] [--no-write] [--keep] [--trace-gc]
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -15,7 +15,7 @@ import { freePort, startPinned, stop, stopAllNow, waitReady } from './lib/proc.m
 import { profileSummary } from './lib/profile.mjs';
 import { markdown } from './lib/report.mjs';
 import { runSession } from './lib/session.mjs';
-import { TARGETS, horizond, nsdConfig } from './lib/targets.mjs';
+import { EXTRA_TARGETS, TARGETS, horizond, nsdConfig } from './lib/targets.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bench = join(root, 'bench');
@@ -77,7 +77,8 @@ function machine() {
 function brief(session) {
   const parts = Object.entries(session.scenarios).map(([id, s]) => {
     if (s.error || s.tp?.error) return `${id} ✗ (${s.error ?? s.tp.error})`;
-    return `${id} ${(s.tp.qps / 1000).toFixed(1)}k${s.lat ? `/${s.lat.avgMs.toFixed(2)}ms` : ''}`;
+    const gc = s.lat?.gc ? ` [${s.lat.gc.markCompacts} full GCs, longest ${s.lat.gc.maxMarkCompactMs.toFixed(1)} ms]` : '';
+    return `${id} ${(s.tp.qps / 1000).toFixed(1)}k${s.lat ? `/${s.lat.avgMs.toFixed(2)}ms p99 ${s.lat.p99Ms?.toFixed(2)} p99.9 ${s.lat.p999Ms?.toFixed(2)}ms` : ''}${gc}`;
   });
   const rss = session.rssIdle == null ? '' : ` rss ${session.rssIdle.toFixed(0)}→${session.rssFilled?.toFixed(0) ?? '–'} MiB`;
   return `${parts.join('  ')}${rss}${session.error ? `  ERROR ${session.error}` : ''}`;
@@ -85,7 +86,7 @@ function brief(session) {
 
 async function main() {
   const multi = workersImplemented();
-  const candidates = [...TARGETS, ...(multi ? [horizond(2)] : [])];
+  const candidates = [...TARGETS, ...(multi ? [horizond(2)] : []), ...EXTRA_TARGETS.filter((t) => only?.includes(t.name))];
   const skipped = [];
   const active = [];
   for (const t of candidates) {
@@ -118,6 +119,7 @@ async function main() {
   const env = {
     root, tmp, zones, files, upstream, durations, scenarios, warmNames: NAMES + NAMES / NX_EVERY,
     profileDir: profile ? join(tmp, 'profiles') : null,
+    traceGc: flag('--trace-gc'),
   };
   const t0 = Date.now();
   for (let round = 0; round < rounds; round++) {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --optimize-for-size
+#!/usr/bin/env -S node --optimize-for-size --no-memory-reducer
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/index.js';
 import { createLogger } from './observability/log.js';

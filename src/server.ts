@@ -28,10 +28,15 @@ import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { BlockingManager } from './blocking/manager.js';
 import { blockingSource } from './blocking/metrics.js';
+import { ConsoleServer } from './console/server.js';
+import { consoleSource } from './console/metrics.js';
+import type { ConsoleBackend, ServedZone } from './console/backend.js';
 import { startListeners, type EncryptedListenerOptions, type Listeners } from './transport/listeners.js';
 import { CertificateStore } from './transport/certificates.js';
 import { PrefixTrie } from './view/prefix-trie.js';
-import { codeOf } from './errors/index.js';
+import { chooseUdpBackend, type UdpBackend } from './transport/udp-backend.js';
+import { udpBackendSource } from './observability/sources/udp.js';
+import { codeOf, HzError } from './errors/index.js';
 
 export interface ServerOptions {
   log?: Logger;
@@ -77,6 +82,10 @@ export class Server {
   /** Blocklists, kept across reloads. */
   readonly blocking: BlockingManager;
   #ops: OpsHttpServer | null = null;
+  /** The web console and HTTP API (owner/single only), null when off or its port was taken. */
+  #console: ConsoleServer | null = null;
+  #consoleAddress: { address: string; port: number } | null = null;
+  readonly #startedAt = Date.now();
   /** Our claim on server.dataDir (released on stop). */
   #lock: DataDirLock | null = null;
   #opsAddress: { address: string; port: number } | null = null;
@@ -85,6 +94,7 @@ export class Server {
   #listeners: Listeners | null = null;
   /** The DoT/DoH certificate (null without `server.tls`), watched for renewals. */
   #certificates: CertificateStore | null = null;
+  #udpBackend: UdpBackend | null = null;
   #stopping: Promise<void> | null = null;
   #reloading: Promise<boolean> | null = null;
   readonly #configFile: string;
@@ -108,6 +118,7 @@ export class Server {
     this.metrics.add(serverSource(this, packageVersion()));
     this.metrics.add(transportSource(() => this.#listeners));
     this.metrics.add(certificateSource(() => this.#certificates));
+    this.metrics.add(udpBackendSource(() => this.#udpBackend, () => this.#listeners));
     this.metrics.add(cacheSource(() => this.#runtime.pipeline.resolver?.stats() ?? null));
     this.metrics.add(upstreamSource(() => this.#runtime.pipeline.resolver?.upstreamStats() ?? []));
     this.metrics.add(rebindingSource(() => this.#runtime.pipeline.rebinding?.counters ?? null));
@@ -117,6 +128,7 @@ export class Server {
     this.metrics.add(updateDetailSource(updates.counters, () => updates.journals()));
     this.metrics.add(xfrSource(replication.counters, () => replication.statuses(), () => replication.damagedHistories()));
     this.metrics.add(blockingSource(blocking));
+    this.metrics.add(consoleSource(() => this.#console?.counters ?? null));
     this.readiness.loaded();
   }
 
@@ -176,6 +188,11 @@ export class Server {
     return this.#certificates;
   }
 
+  /** Where the console and HTTP API are served (null when off or failed). */
+  get consoleAddress(): { address: string; port: number } | null {
+    return this.#consoleAddress;
+  }
+
   /** Where /metrics, /healthz and /readyz are served (null when metrics are off or failed). */
   get metricsAddress(): { address: string; port: number } | null {
     return this.#opsAddress;
@@ -199,9 +216,15 @@ export class Server {
     return this.#dispatcher.panics;
   }
 
+  /** The UDP backend the listeners use (null before listen()). */
+  get udpBackend(): UdpBackend | null {
+    return this.#udpBackend;
+  }
+
   async listen(): Promise<Listeners> {
     const c = this.config.server;
     const query = this.#role === 'query';
+    const native = this.#chooseUdp();
     if (!query) await this.#startOps();
     try {
       const encrypted = this.#encryptedOptions();
@@ -213,6 +236,9 @@ export class Server {
         this.#dispatcher,
         {
           logger: this.log.child({ component: 'transport' }),
+          // Several workers: each binds its own socket on the port (SO_REUSEPORT) and the kernel
+          // spreads clients over them; with node:dgram they share the cluster's one socket.
+          udp: { native, reusePort: native !== null && this.#role !== 'single' },
           tcp: {
             idleTimeoutMs: c.tcp.idleTimeout * 1000,
             minIdleTimeoutMs: c.tcp.minIdleTimeout * 1000,
@@ -233,7 +259,63 @@ export class Server {
     this.#certificates?.watch();
     this.readiness.listening();
     this.replication.releaseNotify();
+    if (!query) await this.#startConsole();
     return this.#listeners;
+  }
+
+  /** Resolves `server.udp.backend` for this host; warns when `auto` falls back to node:dgram. */
+  #chooseUdp() {
+    const c = this.config.server;
+    const choice = chooseUdpBackend(c.udp.backend);
+    let native = choice.binding;
+    let fallback = choice.fallback;
+    // Each worker binds its own socket: an ephemeral port would differ in every worker.
+    if (native !== null && this.#role !== 'single' && c.listen.some((l) => l.port === 0 && l.protocols.includes('udp'))) {
+      if (c.udp.backend === 'native') throw new HzError('HZ_ERR_UDP_BACKEND', 'udp: server.udp.backend native with several workers needs fixed listen ports (not 0)');
+      native = null;
+      fallback = 'several workers listen on port 0 (each native socket would get its own port)';
+    }
+    this.#udpBackend = native !== null ? 'native' : 'dgram';
+    if (fallback !== null) this.log.warn({ backend: 'dgram', reason: fallback }, 'udp: native backend not available, using node:dgram');
+    return native;
+  }
+
+  /** What the console reads of this server: functions, so it always sees the runtime serving now. */
+  #consoleBackend(): ConsoleBackend {
+    return {
+      version: packageVersion(),
+      startedAt: this.#startedAt,
+      stats: this.stats,
+      updates: this.updates,
+      zones: () => servedZones(this.#runtime),
+      secondaries: () => this.replication.statuses(),
+      cache: () => this.#runtime.pipeline.resolver?.cache ?? null,
+      cacheStats: () => this.#runtime.pipeline.resolver?.stats() ?? null,
+      upstreams: () => this.#runtime.pipeline.resolver?.upstreamStats() ?? [],
+      views: () => this.#runtime.views.views.map((v) => v.name),
+      health: () => {
+        const h = this.readiness.status();
+        return { ready: h.ready, reason: h.ready ? null : h.state };
+      },
+    };
+  }
+
+  /**
+   * The console, started after the DNS ports. Like the metrics endpoint, a taken port or a bad
+   * certificate costs the console, not DNS: logged, and DNS keeps serving.
+   */
+  async #startConsole(): Promise<void> {
+    const c = this.config.console;
+    if (!c.enabled || this.#console !== null) return;
+    let con: ConsoleServer | null = null;
+    try {
+      con = new ConsoleServer({ config: c, dataDir: this.config.server.dataDir, backend: this.#consoleBackend(), log: this.log.child({ component: 'console' }) });
+      this.#consoleAddress = await con.start();
+      this.#console = con;
+    } catch (err) {
+      await con?.close().catch(() => undefined);
+      this.log.error({ err: (err as Error).message }, 'serving DNS without the console and HTTP API');
+    }
   }
 
   /**
@@ -315,11 +397,26 @@ export class Server {
       await this.updates.close(); // queued updates finish and are journaled (and seen by replication)
       await this.replication.close(); // then their IXFR history records are written
       await this.#lock?.release();
+      await this.#console?.close();
       await this.#ops?.close();
       await this.queryLog.close();
     })();
     return this.#stopping;
   }
+}
+
+/** Every zone served now, for the console: global zones, then the zones only one view serves. */
+function servedZones(rt: Runtime): ServedZone[] {
+  const configs = new Map([...rt.config.zones, ...rt.config.views.list.flatMap((v) => v.zones)].map((z) => [z.name, z]));
+  const info = (key: string) => {
+    const zc = configs.get(key);
+    return { type: zc?.type ?? 'primary', allowTransfer: (zc?.allowTransfer ?? null) !== null } as const;
+  };
+  const out: ServedZone[] = [...rt.zones.zones()].map((zone) => ({ zone, view: null, ...info(zone.key) }));
+  for (const v of rt.views.views) {
+    for (const zone of v.zones.zones()) if (v.ownZones.has(zone.key)) out.push({ zone, view: v.name, ...info(zone.key) });
+  }
+  return out;
 }
 
 /** Every zone served, with its view when only that view serves it. */

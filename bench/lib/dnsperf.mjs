@@ -89,8 +89,9 @@ export function dnsperf(opts) {
       const summary = parseSummary(text);
       if (summary.qps === null) return reject(new Error(`dnsperf printed no statistics:\n${text}${stderr}`));
       const p99 = latencies === null ? null : quantile(latencies, 0.99);
+      const p999 = latencies === null ? null : quantile(latencies, 0.999);
       const warnings = noise > 0 ? `(${noise} timeout/late-answer warnings left out)\n` : '';
-      resolve({ ...summary, p99Ms: p99 === null ? null : p99 / 1000, text: `${argv.slice(2).join(' ')}\n${warnings}${text}` });
+      resolve({ ...summary, p99Ms: p99 === null ? null : p99 / 1000, p999Ms: p999 === null ? null : p999 / 1000, text: `${argv.slice(2).join(' ')}\n${warnings}${text}` });
     });
   });
 }

@@ -156,7 +156,17 @@ const USER_HZ = 100;
  * Unlike queries per second, this barely moves when other jobs share the core.
  */
 export function groupCpuSeconds(pgid) {
-  let ticks = 0;
+  const t = groupCpuTimes(pgid);
+  return t === null ? null : t.user + t.system;
+}
+
+/**
+ * User and kernel CPU seconds of every process in the group (threads included; reaped children
+ * too), from /proc/<pid>/stat utime+cutime and stime+cstime. Null when the group is gone.
+ */
+export function groupCpuTimes(pgid) {
+  let user = 0;
+  let system = 0;
   let found = false;
   for (const entry of readdirSync('/proc')) {
     if (entry.charCodeAt(0) > 57) continue; // not a pid
@@ -170,7 +180,8 @@ export function groupCpuSeconds(pgid) {
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (Number(f[2]) !== pgid) continue;
     found = true;
-    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    user += Number(f[11]) + Number(f[13]);
+    system += Number(f[12]) + Number(f[14]);
   }
-  return found ? ticks / USER_HZ : null;
+  return found ? { user: user / USER_HZ, system: system / USER_HZ } : null;
 }

@@ -41,8 +41,11 @@ export function aggregate(results) {
       t[sc.id] = {
         n: ok.length, qps: median(qps), qpsMin: Math.min(...qps), qpsMax: Math.max(...qps),
         cpuUs: median(ok.map((r) => r.tp.cpuUs)),
+        userUs: median(ok.map((r) => r.tp.userUs).filter((x) => x != null)), sysUs: median(ok.map((r) => r.tp.sysUs).filter((x) => x != null)),
         lost: median(ok.map((r) => r.tp.lost)), sent: median(ok.map((r) => r.tp.sent)),
         avgMs: median(lat.map((l) => l.avgMs)), p99Ms: median(lat.map((l) => l.p99Ms)),
+        p999Ms: median(lat.map((l) => l.p999Ms).filter((x) => x != null)),
+        gc: lat.some((l) => l.gc) ? { markCompacts: Math.max(...lat.map((l) => l.gc?.markCompacts ?? 0)), maxMs: Math.max(...lat.map((l) => l.gc?.maxMarkCompactMs ?? 0)) } : null,
         maxMs: median(lat.map((l) => l.maxMs)), latLost: median(lat.map((l) => l.lost)),
         error: ok.length < runs.length ? `${runs.length - ok.length} invalid run(s): ${firstError}` : null,
       };
@@ -65,6 +68,7 @@ const fmtX = (x) => (x == null || !Number.isFinite(x) ? '–' : `${x.toFixed(2)}
 const fmtMs = (x) => (x == null ? '–' : x.toFixed(3));
 const fmtMiB = (x) => (x == null ? '–' : x.toFixed(0));
 const fmtUs = (x) => (x == null ? '–' : x.toFixed(1));
+const fmtUs2 = (x) => (x == null || Number.isNaN(x) ? '–' : x.toFixed(2));
 const ratio = (a, b) => (a == null || b == null || b === 0 ? null : a / b);
 
 /** The markdown section for one run: header, throughput, latency, memory, issue targets. */
@@ -80,8 +84,8 @@ export function markdown(results) {
   L.push(`- Method: server on core 0, dnsperf on core 1 (\`-c 1 -T 1 -q 100\`, ${results.durations.seconds} s per throughput run, ${results.durations.latencySeconds} s at \`-Q ${LATENCY_QPS}\` for latency, cold: ${results.durations.coldNames.toLocaleString('en')} unique names, at most ${results.durations.coldSeconds} s${results.durations.fillSeconds > 0 ? `, topped up to all of them in the last round (at most ${results.durations.fillSeconds} s) before the RSS reading` : ''}), targets round-robin, median of ${results.rounds}.`);
   if (results.skipped.length) L.push(`- Not measured: ${results.skipped.map((s) => `${s.name} (${s.why})`).join('; ')}.`);
   L.push('', '### Throughput', '');
-  L.push('QPS is what dnsperf measured; CPU µs is the server\'s own CPU time (user + system, all its threads) per answer during the same run, so 1,000,000 ÷ µs is what one core would carry with nothing else on it. On a shared machine the CPU columns are the steadier comparison.', '');
-  L.push('| scenario | target | QPS (median) | range | × ceiling | horizond ÷ target | CPU µs/answer | × ceiling by CPU | horizond ÷ target by CPU | lost | note |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  L.push('QPS is what dnsperf measured; CPU µs is the server\'s own CPU time (user + system, all its threads, from /proc/<pid>/stat) per answer during the same run, so 1,000,000 ÷ µs is what one core would carry with nothing else on it; it is split into user and kernel time (the kernel part is mostly the loopback UDP path every server pays). On a shared machine the CPU columns are the steadier comparison.', '');
+  L.push('| scenario | target | QPS (median) | range | × ceiling | horizond ÷ target | CPU µs/answer | user µs | kernel µs | × ceiling by CPU | horizond ÷ target by CPU | lost | note |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const sc of SCENARIOS) {
     const h = agg.horizond?.[sc.id];
     const ceiling = ceilingFor(agg, sc.id);
@@ -92,17 +96,19 @@ export function markdown(results) {
       const range = r.qps == null ? '–' : `${fmtK(r.qpsMin)}–${fmtK(r.qpsMax)}`;
       const lost = r.qps == null ? '–' : `${Math.round(r.lost)} of ${Math.round(r.sent)}`;
       const vsH = name === 'horizond' ? ['', ''] : [fmtX(ratio(h?.qps, r.qps)), fmtX(ratio(r.cpuUs, h?.cpuUs))];
-      L.push(`| ${sc.title} | ${label(name)} | ${fmtK(r.qps)} | ${range} | ${fmtX(ratio(r.qps, ceiling))} | ${vsH[0]} | ${fmtUs(r.cpuUs)} | ${fmtX(ratio(ceilingCpu, r.cpuUs))} | ${vsH[1]} | ${lost} | ${r.error ?? ''} |`);
+      L.push(`| ${sc.title} | ${label(name)} | ${fmtK(r.qps)} | ${range} | ${fmtX(ratio(r.qps, ceiling))} | ${vsH[0]} | ${fmtUs(r.cpuUs)} | ${fmtUs2(r.userUs)} | ${fmtUs2(r.sysUs)} | ${fmtX(ratio(ceilingCpu, r.cpuUs))} | ${vsH[1]} | ${lost} | ${r.error ?? ''} |`);
     }
-    if (sc.id === 'hits' && results.workers2) L.push(`| ${sc.title} | horizond, 2 workers | – | – | – | – | – | – | – | – | ${results.workers2} |`);
+    if (sc.id === 'hits' && results.workers2) L.push(`| ${sc.title} | horizond, 2 workers | – | – | – | – | – | – | – | – | – | – | ${results.workers2} |`);
   }
-  L.push('', `### Latency at ${LATENCY_QPS.toLocaleString('en')} QPS`, '', '| scenario | target | avg ms | p99 ms | max ms | lost | avg ÷ Unbound avg |', '|---|---|---:|---:|---:|---:|---:|');
+  L.push('', `### Latency at ${LATENCY_QPS.toLocaleString('en')} QPS`, '', '| scenario | target | avg ms | p99 ms | p99.9 ms | max ms | lost | avg ÷ Unbound avg | p99 ÷ Unbound p99 | full GCs, longest ms |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const sc of SCENARIOS.filter((s) => s.latency)) {
     const unbound = agg.unbound?.[sc.id]?.avgMs;
+    const unbound99 = agg.unbound?.[sc.id]?.p99Ms;
     for (const name of results.targets) {
       const r = agg[name]?.[sc.id];
       if (!r || r.avgMs == null) continue;
-      L.push(`| ${sc.title} | ${label(name)} | ${fmtMs(r.avgMs)} | ${fmtMs(r.p99Ms)} | ${fmtMs(r.maxMs)} | ${r.latLost} | ${fmtX(ratio(r.avgMs, unbound))} |`);
+      const gc = r.gc ? `${r.gc.markCompacts}, ${r.gc.maxMs.toFixed(1)}` : '';
+      L.push(`| ${sc.title} | ${label(name)} | ${fmtMs(r.avgMs)} | ${fmtMs(r.p99Ms)} | ${fmtMs(r.p999Ms)} | ${fmtMs(r.maxMs)} | ${r.latLost} | ${fmtX(ratio(r.avgMs, unbound))} | ${fmtX(ratio(r.p99Ms, unbound99))} | ${gc} |`);
     }
   }
   L.push('', '### Memory (VmRSS)', '', '| target | idle MiB | after the cold run MiB | distinct names asked |', '|---|---:|---:|---:|');

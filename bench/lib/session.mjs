@@ -1,12 +1,12 @@
 // One session: start a target on the server core, check that it answers correctly, warm its
 // cache, run each scenario it serves, read its RSS, stop it. Every measurement records the
 // load average when it started, because the machine is shared.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { AUTH_ZONE, FWD_ZONE, hostName, missingName, writeColdQueries } from './data.mjs';
 import { dnsperf } from './dnsperf.mjs';
-import { ask, firstA, freePort, groupCpuSeconds, rssMiB, startPinned, stop, waitReady } from './proc.mjs';
+import { ask, firstA, freePort, groupCpuTimes, rssMiB, startPinned, stop, waitReady } from './proc.mjs';
 import { VIEW_CLIENT } from './targets.mjs';
 
 /** The core the server under test is pinned to. */
@@ -53,7 +53,7 @@ export function checkRcodes(scenario, run) {
 
 function summarize(run, scenario) {
   return {
-    qps: run.qps, cpuUs: run.cpuUs, avgMs: run.avgMs, p99Ms: run.p99Ms, maxMs: run.maxMs,
+    qps: run.qps, cpuUs: run.cpuUs, userUs: run.userUs, sysUs: run.sysUs, avgMs: run.avgMs, p99Ms: run.p99Ms, p999Ms: run.p999Ms, maxMs: run.maxMs,
     sent: run.sent, completed: run.completed, lost: run.lost, rcodes: run.rcodes, load: run.load,
     error: checkRcodes(scenario, run),
   };
@@ -62,12 +62,15 @@ function summarize(run, scenario) {
 /** One dnsperf run against `proc`, with the load average and the server's CPU µs per answer. */
 async function measure(proc, log, opts) {
   const load = loadavg()[0];
-  const cpu0 = groupCpuSeconds(proc.pid);
+  const cpu0 = groupCpuTimes(proc.pid);
   const run = await dnsperf(opts);
-  const cpu1 = groupCpuSeconds(proc.pid);
-  const cpuUs = cpu0 !== null && cpu1 !== null && run.completed > 0 ? ((cpu1 - cpu0) * 1e6) / run.completed : null;
-  log.push(`load ${load.toFixed(2)}, server CPU ${cpuUs?.toFixed(1) ?? '?'} µs/answer\n${run.text}`);
-  return { ...run, load, cpuUs };
+  const cpu1 = groupCpuTimes(proc.pid);
+  const per = (k) => (cpu0 !== null && cpu1 !== null && run.completed > 0 ? ((cpu1[k] - cpu0[k]) * 1e6) / run.completed : null);
+  const userUs = per('user');
+  const sysUs = per('system');
+  const cpuUs = userUs === null || sysUs === null ? null : userUs + sysUs;
+  log.push(`load ${load.toFixed(2)}, server CPU ${cpuUs?.toFixed(1) ?? '?'} µs/answer (user ${userUs?.toFixed(2) ?? '?'}, kernel ${sysUs?.toFixed(2) ?? '?'})\n${run.text}`);
+  return { ...run, load, cpuUs, userUs, sysUs };
 }
 
 /**
@@ -83,7 +86,11 @@ export async function runSession(target, env) {
   const argv = target.setup({ dir, port, upstream: env.upstream, zones: env.zones, root: env.root, metricsPort: await freePort() });
   // Node targets are profiled into a folder of their own (the flags go right after `node`).
   if (env.profileDir && argv[0] === process.execPath) argv.splice(1, 0, '--cpu-prof', `--cpu-prof-dir=${join(env.profileDir, target.name)}`);
-  const proc = startPinned(target.cores ?? SERVER_CORE, argv, join(dir, 'server.log'));
+  // --trace-gc: V8 writes one line per GC to the server log; the latency runs count theirs.
+  const traceGc = env.traceGc && argv[0] === process.execPath && target.name.startsWith('horizond');
+  if (traceGc) argv.splice(1, 0, '--trace-gc');
+  const logFile = join(dir, 'server.log');
+  const proc = startPinned(target.cores ?? SERVER_CORE, argv, logFile);
   const out = { rssIdle: null, rssFilled: null, cachedAnswers: null, scenarios: {}, log: [] };
   const serves = (id) => target.serves.includes(id) && (!env.scenarios || env.scenarios.includes(id));
   try {
@@ -128,15 +135,39 @@ export async function runSession(target, env) {
       }
       const run = { ...base, file: env.files[s.file], source: s.source, tcp: s.tcp };
       const tp = summarize(await measure(proc, out.log, { ...run, seconds }), s);
+      const from = traceGc ? statSync(logFile).size : 0;
       const lat = s.latency
         ? summarize(await measure(proc, out.log, { ...run, seconds: latencySeconds, qps: LATENCY_QPS, verbose: true }), s)
         : null;
+      if (lat && traceGc) lat.gc = gcLines(readFileSync(logFile).subarray(from).toString('utf8'));
       out.scenarios[id] = { tp, lat };
     }
   } catch (err) {
     out.error = err.message;
   } finally {
     await stop(proc);
+  }
+  return out;
+}
+
+/**
+ * What V8's --trace-gc lines say about one run: full GCs (Mark-Compact) and scavenges, and the
+ * longest pause of each kind in ms. (The trace does not say which full GCs the memory reducer
+ * started: with --optimize-for-size every one is marked "(reduce)".)
+ */
+export function gcLines(text) {
+  const out = { markCompacts: 0, maxMarkCompactMs: 0, scavenges: 0, maxScavengeMs: 0 };
+  for (const line of text.split('\n')) {
+    const m = /(Mark-Compact|Scavenge)[^,]*MB, ([\d.]+) \/ ([\d.]+) ms/.exec(line);
+    if (!m) continue;
+    const ms = Number(m[2]);
+    if (m[1] === 'Scavenge') {
+      out.scavenges++;
+      out.maxScavengeMs = Math.max(out.maxScavengeMs, ms);
+    } else {
+      out.markCompacts++;
+      out.maxMarkCompactMs = Math.max(out.maxMarkCompactMs, ms);
+    }
   }
   return out;
 }

@@ -27,7 +27,8 @@ export const TARGETS = [
     serves: ['hits', 'tcp'],
     setup: (ctx) => [process.execPath, join(ctx.root, 'bench/ceiling.mjs'), '--port', String(ctx.port)],
   },
-  horizond(1),
+  horizond(1, { label: 'horizond (native)', backend: 'native' }),
+  horizond(1, { name: 'horizond-dgram', label: 'horizond (dgram)', backend: 'dgram', serves: ['hits', 'auth', 'view'] }),
   {
     name: 'unbound',
     label: 'Unbound',
@@ -164,16 +165,32 @@ zone "${bare(AUTH_ZONE)}" { type primary; file "${ctx.zones.auth}"; };
 ];
 
 /**
+ * The node flags every launcher of ours uses (npm start, the bin script, the Dockerfile, the
+ * systemd unit; test/deploy/launchers.test.ts keeps them equal): heap kept close to what is live,
+ * and no memory-reducer GCs (two full mark-compacts about 8 s after each major GC: the p99.9).
+ */
+export const NODE_FLAGS = ['--optimize-for-size', '--no-memory-reducer'];
+
+/**
+ * Not run unless named with --only: horizond with the flags of the previous launchers (memory
+ * reducer on), for an A/B of the flags in one interleaved run.
+ */
+export const EXTRA_TARGETS = [
+  horizond(1, { name: 'horizond-reducer', label: 'horizond, memory reducer on', nodeFlags: ['--optimize-for-size'] }),
+  horizond(1, { name: 'horizond-dgram-reducer', label: 'horizond (dgram), memory reducer on', backend: 'dgram', nodeFlags: ['--optimize-for-size'], serves: ['hits', 'auth', 'view'] }),
+];
+
+/**
  * horizond as a caching forwarder to the upstream, serving auth.bench. and a translating view for
  * VIEW_CLIENT. With more than one worker it gets both cores (it then shares one with dnsperf).
  */
-export function horizond(workers) {
+export function horizond(workers, opts = {}) {
   return {
-    name: workers === 1 ? 'horizond' : `horizond-${workers}w`,
-    label: workers === 1 ? 'horizond' : `horizond, ${workers} workers`,
+    name: opts.name ?? (workers === 1 ? 'horizond' : `horizond-${workers}w`),
+    label: opts.label ?? (workers === 1 ? 'horizond' : `horizond, ${workers} workers`),
     binary: process.execPath,
     version: null, // package version and git revision, see e2e.mjs
-    serves: workers === 1 ? ['hits', 'nx', 'auth', 'view', 'tcp', 'cold'] : ['hits', 'auth'],
+    serves: opts.serves ?? (workers === 1 ? ['hits', 'nx', 'auth', 'view', 'tcp', 'cold'] : ['hits', 'auth']),
     cores: workers === 1 ? undefined : '0,1',
     warmRuns: workers === 1 ? 1 : 8,
     setup(ctx) {
@@ -182,6 +199,7 @@ export function horizond(workers) {
         'server:',
         `  listen: [{ address: 127.0.0.1, port: ${ctx.port}, protocols: [udp, tcp] }]`,
         `  workers: ${workers}`,
+        `  udp: { backend: ${opts.backend ?? 'auto'} }`,
         `  dataDir: ${join(ctx.dir, 'data')}`,
         '  tcp: { idleTimeout: 10s, maxConnections: 1000, maxPipelined: 100 }',
         'log: { level: warn }',
@@ -197,8 +215,7 @@ export function horizond(workers) {
         '',
       ].join('\n'));
       mkdirSync(join(ctx.dir, 'data'), { recursive: true });
-      // The flags every launcher of ours uses (npm start, the bin script, Dockerfile, systemd unit).
-      return [process.execPath, '--optimize-for-size', join(ctx.root, 'dist/main.js'), '--config', file];
+      return [process.execPath, ...(opts.nodeFlags ?? NODE_FLAGS), join(ctx.root, 'dist/main.js'), '--config', file];
     },
   };
 }

@@ -16,6 +16,7 @@ export const DEFAULTS = deepFreeze({
     udpPayloadSize: 1232,
     tcp: { idleTimeout: '10s', minIdleTimeout: '200ms', messageTimeout: '1s', maxConnections: 1000, maxConnectionsPerClient: 100, maxPipelined: 100, messagesPerTurn: 16 },
     workers: 1,
+    udp: { backend: 'auto' },
     dataDir: './data',
     tls: { handshakeTimeout: '5s', idleTimeout: '30s', maxConnections: 1000, maxHandshakes: 100, sessionTickets: true },
     trustedProxies: [],
@@ -74,6 +75,7 @@ export const DEFAULTS = deepFreeze({
     privateNetworks: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula', '0.0.0.0/8', '::ffff:0:0/96'],
   },
   metrics: { enabled: true, listen: '127.0.0.1:9153' },
+  console: { enabled: false, listen: '127.0.0.1:5380', tokens: [], 'tokens[]': { scope: 'read' } },
   queryLog: { enabled: false, sampleRate: 1, views: [] },
   /** `blocking.lists` has no default: without a `blocking` section nothing is blocked. */
   blocking: { allow: [], answer: 'zero', ttl: '5m', refresh: '24h', maxSize: '64MiB', timeout: '60s', maxRedirects: 5 },

@@ -17,10 +17,12 @@ const hostPort = (a: SocketAddress): string => (a.family === 6 ? `[${a.address}]
 function update(u: UpdatePolicy): object {
   return {
     preset: u.preset,
-    keys: u.keys,
+    ...(u.keys.length > 0 ? { keys: u.keys } : {}),
+    ...(u.tokens.length > 0 ? { tokens: u.tokens } : {}),
     networks: prefixes(u.networks),
     rules: u.rules.filter((r) => r.origin === 'config').map((r) => ({
-      keys: r.keys,
+      // a rule that names no keys takes the zone's keys and tokens; one that names keys, no tokens
+      ...(r.tokens.length > 0 || r.keys.length === 0 ? {} : { keys: r.keys }),
       networks: prefixes(r.networks),
       name: { [r.name.kind]: r.name.name },
       types: r.anyType ? ['*'] : r.types.map(typeToString),
@@ -123,6 +125,12 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
     },
     rebinding: { ...c.rebinding, privateNetworks: prefixes(c.rebinding.privateNetworks) },
     metrics: { enabled: c.metrics.enabled, listen: hostPort(c.metrics.listen) },
+    console: {
+      enabled: c.console.enabled,
+      listen: hostPort(c.console.listen),
+      tokens: c.console.tokens.map((t) => ({ name: t.name, secretFile: t.secret.file, scope: t.scope, ...(t.zones ? { zones: t.zones } : {}) })),
+      ...(c.console.tls ? { tls: c.console.tls } : {}),
+    },
     queryLog: c.queryLog.file === null ? { ...c.queryLog, file: undefined } : c.queryLog,
   };
 }

@@ -12,6 +12,7 @@ import { parseCache } from './sections/cache.js';
 import { parseForward, withoutSelf } from './sections/forward.js';
 import { parseKeys } from './sections/keys.js';
 import { parseLog } from './sections/log.js';
+import { parseConsole } from './sections/console.js';
 import { parseMetrics } from './sections/metrics.js';
 import { parseNetworks } from './sections/networks.js';
 import { parseQueryLog } from './sections/query-log.js';
@@ -42,6 +43,7 @@ const root = object({
   views: withDefault(parseViews, {}),
   rebinding: withDefault(parseRebinding, {}),
   metrics: withDefault(parseMetrics, {}),
+  console: withDefault(parseConsole, {}),
   queryLog: withDefault(parseQueryLog, {}),
   blocking: optional(parseBlocking),
 });
@@ -54,6 +56,12 @@ function declare(ctx: LoadContext, doc: At): void {
     const normalized = typeof name === 'string' ? normalizeName(name) : undefined;
     if (normalized !== undefined) ctx.declared.keys.add(normalized);
   }
+  for (const item of doc.child('console').child('tokens').items()) {
+    const name = item.child('name').value;
+    if (typeof name === 'string') ctx.declared.tokens.add(name);
+  }
+  // Without configured tokens the console creates one named `admin` on first start (src/console/tokens.ts).
+  if (ctx.declared.tokens.size === 0) ctx.declared.tokens.add('admin');
   for (const item of doc.child('views').child('list').items()) {
     const name = item.child('name').value;
     if (typeof name === 'string') ctx.declared.views.add(name);
@@ -87,6 +95,7 @@ function assemble(v: NonNullable<ReturnType<typeof root>>, ctx: LoadContext): Co
     views: { ...v.views, list: v.views.list.map((view) => ({ ...view, zones: effectiveZones(v.zones, view.zones) })) },
     rebinding: { ...v.rebinding, privateDomains },
     metrics: v.metrics,
+    console: v.console,
     queryLog: v.queryLog,
     blocking: v.blocking ?? null,
   };

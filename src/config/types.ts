@@ -79,6 +79,10 @@ export interface ServerConfig {
     readonly messagesPerTurn: number;
   };
   readonly workers: number;
+  readonly udp: {
+    /** Datagram I/O: the udp-batch addon (`native`), `node:dgram`, or `auto` (native when built). */
+    readonly backend: 'auto' | 'native' | 'dgram';
+  };
   /** Absolute directory for journals and transferred zones. */
   readonly dataDir: string;
   /** Certificate and limits for `tls`/`https` listeners; null when none is configured. */
@@ -113,6 +117,8 @@ export type NameMatch =
 export interface UpdateRule {
   /** Key names allowed to use this rule (always a subset of the zone's `update.keys`). */
   readonly keys: readonly string[];
+  /** Console tokens allowed to use this rule (the zone's `update.tokens`; none when the rule names keys). */
+  readonly tokens: readonly string[];
   /** Source networks allowed to use this rule (checked in addition to `update.networks`). */
   readonly networks: readonly Prefix[];
   readonly name: NameMatch;
@@ -128,6 +134,8 @@ export interface UpdatePolicy {
   readonly preset: 'kea' | 'none';
   /** An update must be signed by one of these keys... */
   readonly keys: readonly string[];
+  /** ...or, over the HTTP API, carry one of these console tokens... */
+  readonly tokens: readonly string[];
   /** ...and come from one of these networks; then some rule must permit each change. */
   readonly networks: readonly Prefix[];
   /** Preset rules first, then configured rules. */
@@ -297,6 +305,23 @@ export interface MetricsConfig {
   readonly listen: SocketAddress;
 }
 
+/** A console/API token (`console.tokens[]`); the secret is the token text. */
+export interface ConsoleTokenConfig {
+  readonly name: string;
+  readonly secret: Secret;
+  readonly scope: 'read' | 'write';
+  /** Zones (lower-case FQDN) this token may write to; null: every zone whose policy names it. */
+  readonly zones: readonly string[] | null;
+}
+
+export interface ConsoleConfig {
+  readonly enabled: boolean;
+  readonly listen: SocketAddress;
+  /** Empty: a token is created in server.dataDir on first start (see src/console/tokens.ts). */
+  readonly tokens: readonly ConsoleTokenConfig[];
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+}
+
 export interface QueryLogConfig {
   readonly enabled: boolean;
   /** Fraction of queries logged, 0 < rate <= 1. */
@@ -325,6 +350,7 @@ export interface Config {
   readonly views: ViewsConfig;
   readonly rebinding: RebindingConfig;
   readonly metrics: MetricsConfig;
+  readonly console: ConsoleConfig;
   readonly queryLog: QueryLogConfig;
   /** Blocklists; null when the config has no `blocking` section. */
   readonly blocking: BlockingConfig | null;

@@ -2,6 +2,7 @@ import { TIME_BUCKETS } from './histogram.js';
 import type { Aggregate, MetricDef, MetricType } from './metrics.js';
 import { XFR_METRICS } from '../xfr/metrics.js';
 import { BLOCKING_METRICS } from '../blocking/metrics.js';
+import { CONSOLE_METRICS } from '../console/metrics.js';
 
 /**
  * Every horizond metric family, in one table: `horizond_<subsystem>_<name>_<unit|total>`.
@@ -30,6 +31,7 @@ const AGGREGATE: Readonly<Record<string, Aggregate>> = {
   horizond_zone_serial: 'first',
   horizond_zone_load_failed: 'first',
   horizond_build_info: 'first',
+  horizond_udp_backend_info: 'first',
 };
 
 const c = (name: string, help: string, labels?: readonly string[]): MetricDef => m('counter', name, help, labels);
@@ -131,10 +133,19 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   g('horizond_tls_connections_active', 'Connections past their TLS handshake and open now.', LISTENER),
   c('horizond_tls_certificate_reloads_total', 'Reloads of the DoT/DoH certificate after its files changed, by result (ok, error: the previous certificate stays).', ['result']),
   g('horizond_tls_certificate_expiry_timestamp_seconds', 'Unix time at which the DoT/DoH certificate in use expires (notAfter).'),
+  g('horizond_udp_backend_info', '1 for the UDP backend in use: `native` (the udp-batch addon) or `dgram` (`node:dgram`); see `server.udp.backend`. An `auto` config that shows `dgram` means the addon is not built on this host.', ['backend']),
+  c('horizond_udp_batches_total', 'Native backend: `recvmmsg` batches handed to the request path; `horizond_transport_received_total` divided by this is the mean batch size.', ['listener']),
+  c('horizond_udp_truncated_total', 'Native backend: datagrams longer than their receive slot (64 KiB), cut (`MSG_TRUNC`).', ['listener']),
+  c('horizond_udp_send_queued_total', 'Native backend: replies the kernel could not take at once (`EAGAIN`: send buffer full), queued until the socket is writable.', ['listener']),
+  c('horizond_udp_send_queue_dropped_total', 'Native backend: replies dropped because the send queue was full (4 MiB).', ['listener']),
+  g('horizond_udp_send_queue_length', 'Native backend: replies waiting in the send queue now.', ['listener']),
 
   // Zone transfers, NOTIFY, secondary zones and update forwarding (xfr/metrics.ts).
   ...XFR_METRICS,
 
   // Blocklists (blocking/metrics.ts).
   ...BLOCKING_METRICS,
+
+  // Console and HTTP API (console/metrics.ts).
+  ...CONSOLE_METRICS,
 ]);

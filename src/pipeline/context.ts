@@ -84,6 +84,11 @@ export class QueryContext {
   start = 0;
   /** True once a response was sent or the query dropped; guards against double replies. */
   done = false;
+  /**
+   * `msg` lies in a transport buffer that the next batch overwrites (the native UDP backend):
+   * detach() copies it. Set by the transport after reset().
+   */
+  msgBorrowed = false;
 
   reset(msg: Buffer, address: string, port: number, family: 4 | 6, transport: TransportKind, sink: ReplySink, conn: unknown, now: number): void {
     this.msg = msg;
@@ -106,13 +111,14 @@ export class QueryContext {
     this.blockedBy = null;
     this.start = now;
     this.done = false;
+    this.msgBorrowed = false;
   }
 
   /** A copy that outlives the synchronous call (the copy re-reads the same packet bytes). */
   detach(): QueryContext {
     const c = new QueryContext();
-    c.reset(this.msg, this.address, this.port, this.family, this.transport, this.sink!, this.conn, this.start);
-    c.q.parse(this.msg);
+    c.reset(this.msgBorrowed ? Buffer.from(this.msg) : this.msg, this.address, this.port, this.family, this.transport, this.sink!, this.conn, this.start);
+    c.q.parse(c.msg);
     c.maxSize = this.maxSize;
     c.source = this.source;
     c.extRcode = this.extRcode;

@@ -8,8 +8,13 @@ import type { TlsLimits } from './tls-guard.js';
 import { ListenError } from './errors.js';
 import { silentLogger, type TransportLogger } from './logger.js';
 import { TcpServer, type TcpServerOptions } from './tcp-server.js';
+import type { UdpBatchBinding } from './udp-backend.js';
+import { NativeUdpServer } from './udp-native.js';
 import { UdpServer, type UdpServerOptions } from './udp-server.js';
 import { HzError } from '../errors/index.js';
+
+/** A UDP listener of either backend (`server.udp.backend`). */
+export type UdpListener = UdpServer | NativeUdpServer;
 
 /** `tls`: DNS over TLS; `https`: DNS over HTTPS. */
 export type Protocol = 'udp' | 'tcp' | 'tls' | 'https';
@@ -38,7 +43,12 @@ export interface EncryptedListenerOptions {
 
 /** Settings shared by every listener (address and port come from the specs). */
 export interface ListenerOptions {
-  udp?: Omit<UdpServerOptions, 'address' | 'port' | 'logger'>;
+  udp?: Omit<UdpServerOptions, 'address' | 'port' | 'logger'> & {
+    /** The udp-batch addon: UDP listeners use the native backend (null/absent: node:dgram). */
+    native?: UdpBatchBinding | null;
+    /** Native backend: SO_REUSEPORT, one socket per worker process. */
+    reusePort?: boolean;
+  };
   tcp?: Omit<TcpServerOptions, 'address' | 'port' | 'logger'>;
   /** Required when a spec lists `tls` or `https`. */
   encrypted?: EncryptedListenerOptions;
@@ -55,7 +65,7 @@ export interface BoundListener {
 
 /** Everything that was started; the servers are exposed for their counters. */
 export interface Listeners {
-  readonly udp: readonly UdpServer[];
+  readonly udp: readonly UdpListener[];
   readonly tcp: readonly TcpServer[];
   readonly dot: readonly DotServer[];
   readonly doh: readonly DohServer[];
@@ -74,7 +84,7 @@ const defaultPortAttempts = 5;
  */
 export async function startListeners(specs: ListenSpec[], handler: QueryHandler, opts: ListenerOptions = {}): Promise<Listeners> {
   const log = opts.logger ?? silentLogger;
-  const udp: UdpServer[] = [];
+  const udp: UdpListener[] = [];
   const tcp: TcpServer[] = [];
   const dot: DotServer[] = [];
   const doh: DohServer[] = [];
@@ -83,8 +93,11 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
     if (opts.encrypted === undefined) throw new Error(`listeners: ${what} needs a certificate (server.tls)`);
     return opts.encrypted;
   };
-  const newUdp = (address: string, port: number): UdpServer =>
-    new UdpServer(handler, { ...opts.udp, ipv6Only: opts.udp?.ipv6Only ?? needsIpv6Only(address, port, specs), address, port, logger: log });
+  const { native, reusePort, ...udpOpts } = opts.udp ?? {};
+  const newUdp = (address: string, port: number): UdpListener => {
+    const o = { ...udpOpts, ipv6Only: udpOpts.ipv6Only ?? needsIpv6Only(address, port, specs), address, port, logger: log };
+    return native ? new NativeUdpServer(handler, { ...o, binding: native, reusePort: reusePort === true }) : new UdpServer(handler, o);
+  };
   const newTcp = (address: string, port: number): TcpServer =>
     new TcpServer(handler, { ...opts.tcp, ipv6Only: opts.tcp?.ipv6Only ?? needsIpv6Only(address, port, specs), address, port, logger: log });
   const closeAll = (graceMs: number): Promise<void> =>

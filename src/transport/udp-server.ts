@@ -48,6 +48,7 @@ type State = (typeof State)[keyof typeof State];
  * QueryContext for every datagram; the server itself is the ReplySink.
  */
 export class UdpServer implements ReplySink {
+  readonly backend = 'dgram' as const;
   readonly counters: UdpCounters = { received: 0, sent: 0, dropped: 0, errors: 0, late: 0 };
   /** Kernel buffer sizes in effect after start() (as the kernel reports them). */
   recvBufferSize = 0;

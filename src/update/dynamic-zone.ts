@@ -4,7 +4,7 @@ import type { RRsetChange, Zone } from '../zone/zone.js';
 import type { UpdateAudit } from './audit.js';
 import type { Journal } from './journal.js';
 import type { JournalRecord } from './journal-format.js';
-import { DynamicLayer } from './layer.js';
+import { DynamicLayer, type LayerEntry } from './layer.js';
 import { fail, type Failure } from './outcome.js';
 import { UpdateGuard } from './policy.js';
 import { processUpdate, type Processed, type UpdateRequest } from './process.js';
@@ -138,6 +138,11 @@ export class DynamicZone {
   }
 
   /** Number of RRsets (including remembered deletions) in the dynamic layer. */
+  /** The RRsets updates wrote (after images, empty rdata for deletions), with when. */
+  dynamicEntries(): IterableIterator<LayerEntry> {
+    return this.#layer.entries();
+  }
+
   get dynamicSize(): number {
     return this.#layer.size;
   }
@@ -295,7 +300,7 @@ export class DynamicZone {
   }
 
   #party(req: UpdateRequest): { client: string; key: string | null; zone: string } {
-    return { client: req.address, key: req.key, zone: this.origin };
+    return { client: req.address, key: req.key ?? (req.token ? `token:${req.token}` : null), zone: this.origin };
   }
 
   #refuse(req: UpdateRequest, f: Failure): UpdateResult {

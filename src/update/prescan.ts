@@ -11,6 +11,8 @@ import { isMetaType } from './prereq.js';
 export interface Requester {
   /** Canonical TSIG key name, or null when unsigned. */
   readonly key: string | null;
+  /** The console token of a change made over the HTTP API (never together with a key). */
+  readonly token?: string | null;
   readonly address: string;
 }
 
@@ -29,7 +31,7 @@ export interface Requester {
  *   pass here and apply.ts skips them, and the update gets NOERROR as from BIND.
  */
 export function prescan(
-  updates: readonly UpdateRR[], zclass: number, staticZone: Zone, guard: UpdateGuard, who: Requester & { key: string },
+  updates: readonly UpdateRR[], zclass: number, staticZone: Zone, guard: UpdateGuard, who: Requester,
 ): Failure | null {
   const origin = staticZone.origin;
   for (let i = 0; i < updates.length; i++) {
@@ -38,7 +40,7 @@ export function prescan(
     if (!isSubdomain(rr.name, origin)) return fail(RCode.NotZone, 'notzone', `${what}: outside zone ${origin}`);
     const bad = format(rr, zclass);
     if (bad) return fail(RCode.FormErr, 'formerr', `${what}: ${bad}`);
-    const denied = guard.permit(who.key, who.address, rr, zclass);
+    const denied = guard.permit(who.key, who.address, rr, zclass, who.token ?? null);
     if (denied) return denied;
     if (guard.protectStatic && !ignoredDelete(rr, staticZone) && (staticZone.node(rr.name)?.rrsets.size ?? 0) > 0) {
       return fail(RCode.Refused, 'static', `${what}: ${rr.name} is defined in the zone file and protected (protectStatic)`);

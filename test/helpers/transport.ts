@@ -3,6 +3,9 @@ import { connect, type Socket } from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { QueryContext, QueryHandler, ReplySink } from '../../src/pipeline/context.js';
 import { QueryView } from '../../src/wire/query-view.js';
+import { loadUdpBatch, type UdpBatchBinding } from '../../src/transport/udp-backend.js';
+import { NativeUdpServer, type NativeUdpServerOptions } from '../../src/transport/udp-native.js';
+import { UdpServer, type UdpServerOptions } from '../../src/transport/udp-server.js';
 
 /** A query for `name`/A with the given ID. */
 export function query(id: number, name = 'example.com', type: 'A' | 'AAAA' = 'A'): Buffer {
@@ -162,4 +165,28 @@ export async function until(cond: () => boolean, ms = 3000, what = 'condition'):
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }
+}
+
+/** A UDP backend the UDP transport tests run against. */
+export interface UdpBackendCase {
+  name: 'dgram' | 'native';
+  /** The addon (native), null for node:dgram. */
+  native: UdpBatchBinding | null;
+}
+
+/** The addon as this checkout built it (null when it is not built; see udp-backend.test.ts). */
+export const nativeUdp: UdpBatchBinding | null = loadUdpBatch().binding;
+
+/**
+ * Every UDP transport test runs against both backends; native only where the addon is built
+ * (test/transport/udp-backend.test.ts fails under CI=true when it is not).
+ */
+export const udpBackends: readonly UdpBackendCase[] = [
+  { name: 'dgram', native: null },
+  ...(nativeUdp !== null ? [{ name: 'native' as const, native: nativeUdp }] : []),
+];
+
+/** A UDP listener of the given backend. */
+export function newUdpServer(backend: UdpBackendCase, handler: QueryHandler, opts: UdpServerOptions & Partial<NativeUdpServerOptions>): UdpServer | NativeUdpServer {
+  return backend.native !== null ? new NativeUdpServer(handler, { ...opts, binding: backend.native }) : new UdpServer(handler, opts);
 }

@@ -77,6 +77,7 @@ export const parseServer = object(
       {},
     ),
     workers: withDefault(int(1, 64), D.workers),
+    udp: withDefault(object({ backend: withDefault(oneOf(['auto', 'native', 'dgram'] as const), D.udp.backend) }), {}),
     dataDir: withDefault(path, D.dataDir),
     journal: withDefault(object({ onCorrupt: withDefault(oneOf(JOURNAL_ON_CORRUPT), D.journal.onCorrupt) }), {}),
     tls: optional(tls),

@@ -127,6 +127,11 @@ export class AnswerCache {
     this.#lru.delete(key);
   }
 
+  /** Every key, most recently used first (diagnostics: the console's lookup and flush). */
+  keys(): IterableIterator<string> {
+    return this.#lru.keys();
+  }
+
   clear(): void {
     this.#lru.clear();
   }
