@@ -10,7 +10,7 @@ import { ReloadStats } from './observability/reloads.js';
 import { queryStatsSource } from './observability/sources/query.js';
 import { cacheSource, rebindingSource, upstreamSource } from './observability/sources/resolver.js';
 import { serverSource } from './observability/sources/server.js';
-import { transportSource } from './observability/sources/transport.js';
+import { certificateSource, transportSource } from './observability/sources/transport.js';
 import { viewSource } from './observability/sources/views.js';
 import { packageVersion } from './observability/version.js';
 import { updateSource } from './observability/sources/update.js';
@@ -33,7 +33,9 @@ import { blockingSource } from './blocking/metrics.js';
 import { ConsoleServer } from './console/server.js';
 import { consoleSource } from './console/metrics.js';
 import type { ConsoleBackend, ServedZone } from './console/backend.js';
-import { startListeners, type Listeners } from './transport/listeners.js';
+import { startListeners, type EncryptedListenerOptions, type Listeners } from './transport/listeners.js';
+import { CertificateStore } from './transport/certificates.js';
+import { PrefixTrie } from './view/prefix-trie.js';
 import { chooseUdpBackend, type UdpBackend } from './transport/udp-backend.js';
 import { udpBackendSource } from './observability/sources/udp.js';
 import { codeOf, HzError } from './errors/index.js';
@@ -94,6 +96,8 @@ export class Server {
   #runtime: Runtime;
   #dispatcher: Dispatcher;
   #listeners: Listeners | null = null;
+  /** The DoT/DoH certificate (null without `server.tls`), watched for renewals. */
+  #certificates: CertificateStore | null = null;
   #udpBackend: UdpBackend | null = null;
   #stopping: Promise<void> | null = null;
   #reloading: Promise<boolean> | null = null;
@@ -118,6 +122,7 @@ export class Server {
     this.metrics.add(queryStatsSource(stats));
     this.metrics.add(serverSource(this, packageVersion()));
     this.metrics.add(transportSource(() => this.#listeners));
+    this.metrics.add(certificateSource(() => this.#certificates));
     this.metrics.add(udpBackendSource(() => this.#udpBackend, () => this.#listeners));
     this.metrics.add(cacheSource(() => this.#runtime.pipeline.resolver?.stats() ?? null));
     this.metrics.add(upstreamSource(() => this.#runtime.pipeline.resolver?.upstreamStats() ?? []));
@@ -186,6 +191,10 @@ export class Server {
     return this.#listeners;
   }
 
+  get certificates(): CertificateStore | null {
+    return this.#certificates;
+  }
+
   /** Where the console and HTTP API are served (null when off or failed). */
   get consoleAddress(): { address: string; port: number } | null {
     return this.#consoleAddress;
@@ -225,10 +234,11 @@ export class Server {
     const native = this.#chooseUdp();
     if (!query) await this.#startOps();
     try {
+      const encrypted = this.#encryptedOptions();
       this.#listeners = await startListeners(
         // Query workers share the UDP sockets; TCP (transfers, long streams) is the owner's.
         c.listen
-          .map((l) => ({ address: l.address, port: l.port, protocols: l.protocols.filter((p) => !query || p === 'udp') }))
+          .map((l) => ({ address: l.address, port: l.port, path: l.path, protocols: l.protocols.filter((p) => !query || p === 'udp') }))
           .filter((l) => l.protocols.length > 0),
         this.#dispatcher,
         {
@@ -245,12 +255,15 @@ export class Server {
             maxInflightPerConnection: c.tcp.maxPipelined,
             messagesPerTurn: c.tcp.messagesPerTurn,
           },
+          ...(encrypted !== null ? { encrypted } : {}),
         },
       );
     } catch (err) {
+      this.#certificates?.close();
       await this.#ops?.close();
       throw err;
     }
+    this.#certificates?.watch();
     this.readiness.listening();
     this.replication.releaseNotify();
     if (!query) await this.#startConsole();
@@ -313,6 +326,29 @@ export class Server {
   }
 
   /**
+   * Loads the DoT/DoH certificate when a `tls` or `https` listener is configured (a bad one is
+   * fatal here, at startup) and the limits from `server.tls`. The file paths and limits are
+   * read once: changing them takes a restart, renewing the files does not.
+   */
+  #encryptedOptions(): EncryptedListenerOptions | null {
+    const c = this.config.server;
+    if (c.tls === null || this.#role === 'query') return null;
+    this.#certificates ??= new CertificateStore(c.tls.certFile, c.tls.keyFile, this.log.child({ component: 'tls' }));
+    return {
+      certificates: this.#certificates,
+      limits: {
+        handshakeTimeoutMs: c.tls.handshakeTimeout * 1000,
+        maxConnections: c.tls.maxConnections,
+        maxHandshakes: c.tls.maxHandshakes,
+        sessionTickets: c.tls.sessionTickets,
+      },
+      idleTimeoutMs: c.tls.idleTimeout * 1000,
+      maxInflightPerConnection: c.tcp.maxPipelined,
+      trustedProxies: c.trustedProxies.length > 0 ? PrefixTrie.from(c.trustedProxies.map((p) => ({ address: p.bytes, length: p.length, value: true as const }))) : null,
+    };
+  }
+
+  /**
    * The operations listener (/metrics, /healthz, /readyz), started before the DNS ports so
    * /healthz answers while they are bound. A taken port costs the metrics, not DNS: logged,
    * and the probes will tell.
@@ -362,6 +398,7 @@ export class Server {
     this.#stopping ??= (async () => {
       this.readiness.stopping();
       await this.#listeners?.close({ graceMs });
+      this.#certificates?.close();
       await this.#runtime.close();
       await this.blocking.close();
       await this.updates.close(); // queued updates finish and are journaled (and seen by replication)

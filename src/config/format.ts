@@ -63,11 +63,19 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
   const { server, cache, forward } = c;
   return {
     server: {
-      listen: server.listen.map((l) => ({ address: l.address, port: l.port, protocols: l.protocols })),
+      listen: server.listen.map((l) => ({ address: l.address, port: l.port, protocols: l.protocols, ...(l.path !== null ? { path: l.path } : {}) })),
       udpPayloadSize: server.udpPayloadSize,
       tcp: { ...server.tcp, idleTimeout: formatDuration(server.tcp.idleTimeout), minIdleTimeout: formatDuration(server.tcp.minIdleTimeout), messageTimeout: formatDuration(server.tcp.messageTimeout) },
       workers: server.workers,
       dataDir: server.dataDir,
+      ...(server.tls !== null ? {
+        tls: {
+          ...server.tls,
+          handshakeTimeout: formatDuration(server.tls.handshakeTimeout),
+          idleTimeout: formatDuration(server.tls.idleTimeout),
+        },
+      } : {}),
+      trustedProxies: prefixes(server.trustedProxies),
       journal: { onCorrupt: server.journal.onCorrupt },
     },
     log: c.log,

@@ -34,10 +34,30 @@ export interface SocketAddress extends HostAddress {
   readonly port: number;
 }
 
-export type ListenProtocol = 'udp' | 'tcp';
+/** `tls`: DNS over TLS (RFC 7858); `https`: DNS over HTTPS (RFC 8484). Each stands alone on its port. */
+export type ListenProtocol = 'udp' | 'tcp' | 'tls' | 'https';
 
 export interface ListenConfig extends SocketAddress {
   readonly protocols: readonly ListenProtocol[];
+  /** `https` only: the DoH request path (default `/dns-query`); null for the other protocols. */
+  readonly path: string | null;
+}
+
+/** `server.tls`: the certificate and limits of the DoT and DoH listeners. */
+export interface TlsConfig {
+  /** PEM certificate (chain allowed, leaf first) and its private key; re-read when they change. */
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** A connection that has not finished its TLS handshake by then is closed. */
+  readonly handshakeTimeout: Seconds;
+  /** A connection with nothing in flight and no data for this long is closed. */
+  readonly idleTimeout: Seconds;
+  /** Connections per listener, handshaking ones included. */
+  readonly maxConnections: number;
+  /** Handshakes in progress at once per listener; connections beyond it are closed at accept. */
+  readonly maxHandshakes: number;
+  /** Session resumption with TLS session tickets (RFC 5077 / TLS 1.3). */
+  readonly sessionTickets: boolean;
 }
 
 export interface ServerConfig {
@@ -65,6 +85,10 @@ export interface ServerConfig {
   };
   /** Absolute directory for journals and transferred zones. */
   readonly dataDir: string;
+  /** Certificate and limits for `tls`/`https` listeners; null when none is configured. */
+  readonly tls: TlsConfig | null;
+  /** Proxies whose `Forwarded` / `X-Forwarded-For` names the DoH client (picks the view). */
+  readonly trustedProxies: readonly Prefix[];
   /** Defaults for every zone's journal (`zones[].journal` overrides). */
   readonly journal: { readonly onCorrupt: JournalOnCorrupt };
 }

@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
 import type { VerifyResult } from '../tsig/verify.js';
 import type { View } from '../view/views.js';
 import { QueryView } from '../wire/query-view.js';
@@ -9,8 +11,24 @@ export const AnswerSource = {
 export type AnswerSource = (typeof AnswerSource)[keyof typeof AnswerSource];
 export const answerSourceNames = ['none', 'authoritative', 'cache', 'stale', 'upstream', 'local', 'refused', 'error', 'update', 'blocked', 'blocklist'] as const;
 
-export const TransportKind = { Udp: 0, Tcp: 1 } as const;
+/** How a query arrived: UDP, TCP, DNS over TLS (RFC 7858), DNS over HTTPS (RFC 8484). */
+export const TransportKind = { Udp: 0, Tcp: 1, Dot: 2, Doh: 3 } as const;
 export type TransportKind = (typeof TransportKind)[keyof typeof TransportKind];
+/** Names for the query log and metrics, indexed by TransportKind. */
+export const transportNames = ['udp', 'tcp', 'dot', 'doh'] as const;
+
+/**
+ * TCP and DoT: a length-framed stream whose `ctx.conn` is a TcpConnection, so one query may get
+ * several messages (zone transfers; over DoT that is XoT, RFC 9103).
+ */
+export function isStream(t: TransportKind): boolean {
+  return t === TransportKind.Tcp || t === TransportKind.Dot;
+}
+
+/** DoT and DoH: the answer travels encrypted (EDNS padding applies, RFC 7830/8467). */
+export function isEncrypted(t: TransportKind): boolean {
+  return t >= TransportKind.Dot;
+}
 
 /**
  * Sends a finished response to the client that asked. Implemented once per listener (no
@@ -107,6 +125,11 @@ export class QueryContext {
    * from it on a wildcard listener); 0 otherwise. Set by the transport after reset().
    */
   localAddress = 0;
+  /**
+   * The DNS over HTTPS listener: the HTTP response this query is answered on; null otherwise.
+   * Set by the transport after reset().
+   */
+  http: ServerResponse | Http2ServerResponse | null = null;
 
   reset(msg: Buffer, address: string, port: number, family: 4 | 6, transport: TransportKind, sink: ReplySink, conn: QueryConnection | null, now: number): void {
     this.msg = msg;
@@ -116,6 +139,7 @@ export class QueryContext {
     this.transport = transport;
     this.sink = sink;
     this.conn = conn;
+    this.http = null;
     this.maxSize = 512;
     this.source = AnswerSource.None;
     this.extRcode = 0;
@@ -142,6 +166,7 @@ export class QueryContext {
     c.reset(this.msgBorrowed ? Buffer.from(this.msg) : this.msg, this.address, this.port, this.family, this.transport, this.sink!, this.conn, this.start);
     c.q.parse(c.msg);
     c.localAddress = this.localAddress;
+    c.http = this.http;
     c.maxSize = this.maxSize;
     c.source = this.source;
     c.extRcode = this.extRcode;

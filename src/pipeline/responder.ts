@@ -2,7 +2,7 @@ import { HzError } from '../errors/index.js';
 import { EdnsOption, HEADER_SIZE, RCode, RRType } from '../wire/constants.js';
 import { decodeMessage, encodeMessage } from '../wire/message.js';
 import type { Message } from '../wire/types.js';
-import { AnswerSource, type QueryContext } from './context.js';
+import { AnswerSource, isEncrypted, type QueryContext } from './context.js';
 import type { QueryLog } from '../querylog/output.js';
 import type { CookieJar } from '../cookies/server-cookie.js';
 import type { QueryStats, ViewSlotMap } from '../observability/query-stats.js';
@@ -199,7 +199,9 @@ export class Responder {
   }
 
   #appendOpt(ctx: QueryContext, wire: Buffer): Buffer {
-    const optLen = this.#optionsLength(ctx);
+    const optionsLen = this.#optionsLength(ctx);
+    const pad = isEncrypted(ctx.transport) ? paddingLength(ctx, wire.length + 11 + optionsLen) : -1;
+    const optLen = pad < 0 ? optionsLen : optionsLen + 4 + pad;
     const out = Buffer.allocUnsafe(wire.length + 11 + optLen);
     wire.copy(out, 0);
     let p = wire.length;
@@ -232,6 +234,11 @@ export class Responder {
       out.writeUInt16BE(2 + text, p); p += 2;
       out.writeUInt16BE(ctx.ede, p); p += 2;
       p += out.write(ctx.edeText, p, 'utf8');
+    }
+    if (pad >= 0) {
+      out.writeUInt16BE(EdnsOption.Padding, p); p += 2;
+      out.writeUInt16BE(pad, p); p += 2;
+      out.fill(0, p, p + pad);
     }
     out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
     return out;
@@ -280,3 +287,20 @@ export function errorResponse(ctx: QueryContext, rcode: number): Buffer {
   return out;
 }
 
+/** RFC 8467 §4.1: responses are padded to a multiple of this many bytes. */
+export const RESPONSE_PADDING_BLOCK = 468;
+
+/**
+ * EDNS(0) padding (RFC 7830) for an answer over an encrypted transport: only when the query
+ * carried a Padding option (RFC 7830 §4), the Block-Length policy of RFC 8467 §4.1 (the whole
+ * message a multiple of 468 bytes). Returns the option's data length, or -1 for no padding
+ * (unpadded query, or the padded message would not fit the client's limit). `size` is the
+ * message with its OPT record but without the Padding option. A TSIG signature added later
+ * is not counted (RFC 8467 leaves that to the implementation).
+ */
+export function paddingLength(ctx: QueryContext, size: number): number {
+  if (ctx.q.findOption(EdnsOption.Padding) < 0) return -1;
+  const withOption = size + 4;
+  const pad = (RESPONSE_PADDING_BLOCK - (withOption % RESPONSE_PADDING_BLOCK)) % RESPONSE_PADDING_BLOCK;
+  return withOption + pad > ctx.maxSize ? -1 : pad;
+}

@@ -1,4 +1,4 @@
-import { answerSourceNames } from '../pipeline/context.js';
+import { answerSourceNames, transportNames } from '../pipeline/context.js';
 import { RRType } from '../wire/constants.js';
 import { readName } from '../wire/name.js';
 
@@ -25,8 +25,9 @@ export const WIRE_MAX = 512;
 const FIXED = 24;
 /** The largest row: fixed fields, four strings of up to 255 bytes, the wire head. */
 export const MAX_ROW = FIXED + 4 * 256 + 2 + WIRE_MAX;
-export const FLAG_TCP = 1;
-export const FLAG_TRANSLATED = 2;
+/** Bits 0-1 of the flags byte: the transport (TransportKind: udp, tcp, dot, doh). */
+export const TRANSPORT_MASK = 3;
+export const FLAG_TRANSLATED = 4;
 
 /** One sealed batch of rows, shared read-only by every sink. */
 export interface Batch {
@@ -79,7 +80,7 @@ export class BatchWriter {
     b.writeUInt16LE(rcode & 0xffff, start + 18);
     b.writeInt16LE(ctx.ede < 0 || ctx.ede > 0x7fff ? -1 : ctx.ede, start + 20);
     b[start + 22] = ctx.source;
-    b[start + 23] = (ctx.transport === 1 ? FLAG_TCP : 0) | (ctx.translated ? FLAG_TRANSLATED : 0);
+    b[start + 23] = (ctx.transport & TRANSPORT_MASK) | (ctx.translated ? FLAG_TRANSLATED : 0);
     let p = start + FIXED;
     p = writeShort(b, p, ctx.address, 'latin1');
     p = writeShort(b, p, view, 'utf8');
@@ -129,7 +130,7 @@ export interface QueryRecord {
   client: string;
   port: number;
   view: string | null;
-  protocol: 'udp' | 'tcp';
+  protocol: (typeof transportNames)[number];
   /** The question name as the client sent it, with the trailing dot; null when there was none. */
   qname: string | null;
   qtype: number;
@@ -177,7 +178,7 @@ function decodeRow(b: Buffer, start: number): QueryRecord {
     client,
     port: b.readUInt16LE(start + 14),
     view,
-    protocol: (flags & FLAG_TCP) !== 0 ? 'tcp' : 'udp',
+    protocol: transportNames[flags & TRANSPORT_MASK]!,
     qname,
     qtype: b.readUInt16LE(start + 16),
     rcode: b.readUInt16LE(start + 18),

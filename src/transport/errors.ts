@@ -9,7 +9,8 @@ export class ListenError extends HzError {
     message: string,
     /** The system error code: EADDRINUSE, EACCES, EADDRNOTAVAIL... */
     readonly errno: string,
-    readonly protocol: 'udp' | 'tcp',
+    /** udp, tcp, dot or doh. */
+    readonly protocol: string,
     readonly address: string,
     readonly port: number,
     options?: { cause?: unknown },
@@ -25,7 +26,7 @@ const hints: Record<string, string> = {
 };
 
 /** Wraps a bind/listen failure in a ListenError whose message names the protocol and address. */
-export function listenError(err: unknown, protocol: 'udp' | 'tcp', address: string, port: number): ListenError {
+export function listenError(err: unknown, protocol: string, address: string, port: number): ListenError {
   const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'EUNKNOWN';
   const why = hints[code] ?? (err instanceof Error ? err.message : String(err));
   return new ListenError(`${protocol}: cannot listen on ${hostPort(address, port)}: ${why} [${code}]`, code, protocol, address, port, { cause: err });

@@ -1,5 +1,10 @@
 import type { QueryHandler } from '../pipeline/context.js';
 import { isIPv6Literal } from './address.js';
+import type { CertificateStore } from './certificates.js';
+import { DohServer } from './doh-server.js';
+import { DotServer } from './dot-server.js';
+import type { PrefixTrie } from '../view/prefix-trie.js';
+import type { TlsLimits } from './tls-guard.js';
 import { ListenError } from './errors.js';
 import { silentLogger, type TransportLogger } from './logger.js';
 import { TcpServer, type TcpServerOptions } from './tcp-server.js';
@@ -11,7 +16,8 @@ import { HzError } from '../errors/index.js';
 /** A UDP listener of either backend (`server.udp.backend`). */
 export type UdpListener = UdpServer | NativeUdpServer;
 
-export type Protocol = 'udp' | 'tcp';
+/** `tls`: DNS over TLS; `https`: DNS over HTTPS. */
+export type Protocol = 'udp' | 'tcp' | 'tls' | 'https';
 
 /** One configured listen address. */
 export interface ListenSpec {
@@ -19,6 +25,20 @@ export interface ListenSpec {
   /** 0: an ephemeral port, the same number for UDP and TCP. */
   port: number;
   protocols: Protocol[];
+  /** `https`: the DoH path (default /dns-query). */
+  path?: string | null;
+}
+
+/** What the encrypted listeners (`tls`, `https`) share: the certificate and their limits. */
+export interface EncryptedListenerOptions {
+  certificates: CertificateStore;
+  limits?: Partial<TlsLimits>;
+  /** Close an idle encrypted connection after this long. */
+  idleTimeoutMs?: number;
+  /** Queries in flight per connection (DoT) / concurrent streams per HTTP/2 connection (DoH). */
+  maxInflightPerConnection?: number;
+  /** DoH: proxies whose Forwarded / X-Forwarded-For header names the client. */
+  trustedProxies?: PrefixTrie<true> | null;
 }
 
 /** Settings shared by every listener (address and port come from the specs). */
@@ -30,6 +50,8 @@ export interface ListenerOptions {
     reusePort?: boolean;
   };
   tcp?: Omit<TcpServerOptions, 'address' | 'port' | 'logger'>;
+  /** Required when a spec lists `tls` or `https`. */
+  encrypted?: EncryptedListenerOptions;
   logger?: TransportLogger;
   /** Attempts to find a port free for both UDP and TCP when a spec asks for port 0. */
   portAttempts?: number;
@@ -45,6 +67,8 @@ export interface BoundListener {
 export interface Listeners {
   readonly udp: readonly UdpListener[];
   readonly tcp: readonly TcpServer[];
+  readonly dot: readonly DotServer[];
+  readonly doh: readonly DohServer[];
   /** What is actually listening (real port numbers). */
   bound(): BoundListener[];
   /** Closes every listener, letting in-flight answers out for up to graceMs. */
@@ -62,7 +86,13 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
   const log = opts.logger ?? silentLogger;
   const udp: UdpListener[] = [];
   const tcp: TcpServer[] = [];
+  const dot: DotServer[] = [];
+  const doh: DohServer[] = [];
   const bound: BoundListener[] = [];
+  const encrypted = (what: string): EncryptedListenerOptions => {
+    if (opts.encrypted === undefined) throw new HzError('HZ_ERR_INVALID_ARGUMENT', `listeners: ${what} needs a certificate (server.tls)`);
+    return opts.encrypted;
+  };
   const { native, reusePort, ...udpOpts } = opts.udp ?? {};
   const newUdp = (address: string, port: number): UdpListener => {
     const o = { ...udpOpts, ipv6Only: udpOpts.ipv6Only ?? needsIpv6Only(address, port, specs), address, port, logger: log };
@@ -71,7 +101,7 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
   const newTcp = (address: string, port: number): TcpServer =>
     new TcpServer(handler, { ...opts.tcp, ipv6Only: opts.tcp?.ipv6Only ?? needsIpv6Only(address, port, specs), address, port, logger: log });
   const closeAll = (graceMs: number): Promise<void> =>
-    Promise.all([...udp.map((s) => s.close({ graceMs })), ...tcp.map((s) => s.close({ graceMs }))]).then(() => undefined);
+    Promise.all([...udp.map((s) => s.close({ graceMs })), ...tcp.map((s) => s.close({ graceMs })), ...dot.map((s) => s.close({ graceMs })), ...doh.map((s) => s.close({ graceMs }))]).then(() => undefined);
 
   try {
     for (const spec of specs) {
@@ -96,6 +126,36 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
         tcp.push(s);
         bound.push({ protocol: 'tcp', ...b });
       }
+      if (spec.protocols.includes('tls')) {
+        const e = encrypted('tls');
+        // After the handshake a DoT connection is a TCP connection: the TCP protections apply
+        // (message deadline, per-client cap, eviction at the limit), with the TLS idle timeout and cap.
+        const s = new DotServer(handler, {
+          ...opts.tcp,
+          ...(e.limits?.maxConnections !== undefined ? { maxConnections: e.limits.maxConnections } : {}),
+          address: spec.address, port: spec.port, ipv6Only: needsIpv6Only(spec.address, spec.port, specs), logger: log, certificates: e.certificates,
+          ...(e.limits !== undefined ? { tls: e.limits } : {}),
+          ...(e.idleTimeoutMs !== undefined ? { idleTimeoutMs: e.idleTimeoutMs } : {}),
+          ...(e.maxInflightPerConnection !== undefined ? { maxInflightPerConnection: e.maxInflightPerConnection } : {}),
+        });
+        dot.push(s);
+        const b = await s.start();
+        bound.push({ protocol: 'tls', ...b });
+      }
+      if (spec.protocols.includes('https')) {
+        const e = encrypted('https');
+        const s = new DohServer(handler, {
+          address: spec.address, port: spec.port, ipv6Only: needsIpv6Only(spec.address, spec.port, specs), logger: log, certificates: e.certificates,
+          ...(spec.path ? { path: spec.path } : {}),
+          ...(e.limits !== undefined ? { tls: e.limits } : {}),
+          ...(e.idleTimeoutMs !== undefined ? { idleTimeoutMs: e.idleTimeoutMs } : {}),
+          ...(e.maxInflightPerConnection !== undefined ? { maxStreams: e.maxInflightPerConnection } : {}),
+          trustedProxies: e.trustedProxies ?? null,
+        });
+        doh.push(s);
+        const b = await s.start();
+        bound.push({ protocol: 'https', ...b });
+      }
     }
   } catch (err) {
     await closeAll(0);
@@ -104,6 +164,8 @@ export async function startListeners(specs: ListenSpec[], handler: QueryHandler,
   return {
     udp,
     tcp,
+    dot,
+    doh,
     bound: () => bound.map((b) => ({ ...b })),
     close: (o = {}) => closeAll(o.graceMs ?? 0),
   };

@@ -35,6 +35,15 @@ export interface TcpServerOptions {
   /** listen(2) backlog. */
   backlog?: number;
   logger?: TransportLogger;
+  /**
+   * For DNS over TLS (dot-server.ts): builds the listening server (a tls.Server) and calls
+   * `onConnection` with each socket once it is ready for DNS messages (handshake done).
+   * Default: a plain net.Server. Everything after that (framing, limits, replies) is shared.
+   */
+  createServer?: (onConnection: (socket: Socket) => void) => Server;
+  /** What queries are marked as (TransportKind.Tcp by default) and the name in logs. */
+  kind?: TransportKind;
+  name?: string;
 }
 
 /** Defaults for the TCP listener, in one place. */
@@ -66,6 +75,8 @@ export class TcpServer implements ReplySink, ConnectionHost {
   readonly #log: TransportLogger;
   readonly #warn: ThrottledWarn;
   readonly #ctx = new QueryContext();
+  readonly #kind: TransportKind;
+  readonly #name: string;
   #server: Server | null = null;
   #closing: Promise<void> | null = null;
   /** Set by close(): called when the last connection has gone. */
@@ -88,6 +99,8 @@ export class TcpServer implements ReplySink, ConnectionHost {
       maxConnectionsPerClient: opts.maxConnectionsPerClient ?? tcpDefaults.maxConnectionsPerClient,
     }, this.counters);
     this.#log = opts.logger ?? silentLogger;
+    this.#kind = opts.kind ?? TransportKind.Tcp;
+    this.#name = opts.name ?? 'tcp';
     this.#warn = new ThrottledWarn(this.#log);
   }
 
@@ -103,16 +116,21 @@ export class TcpServer implements ReplySink, ConnectionHost {
 
   /** Starts listening. Rejects with a ListenError (EADDRINUSE, EACCES...) naming the address. */
   start(): Promise<{ address: string; port: number }> {
-    if (this.#server !== null || this.#closing !== null) return Promise.reject(new HzError('HZ_ERR_INTERNAL', 'tcp: start() called twice'));
+    if (this.#server !== null || this.#closing !== null) return Promise.reject(new HzError('HZ_ERR_INTERNAL', `${this.#name}: start() called twice`));
     const { address, port } = this.#opts;
-    const server = createServer({ allowHalfOpen: true, noDelay: true });
+    let server: Server;
+    if (this.#opts.createServer !== undefined) {
+      server = this.#opts.createServer(this.#onConnection);
+    } else {
+      server = createServer({ allowHalfOpen: true, noDelay: true });
+      server.on('connection', this.#onConnection);
+    }
     this.#server = server;
-    server.on('connection', this.#onConnection);
     return new Promise((resolve, reject) => {
       const onListenError = (err: Error): void => {
         this.#server = null;
         server.close();
-        reject(listenError(err, 'tcp', address, port));
+        reject(listenError(err, this.#name, address, port));
       };
       server.once('error', onListenError);
       server.listen({ host: address, port, ipv6Only: this.#opts.ipv6Only === true, backlog: this.#opts.backlog ?? tcpDefaults.backlog }, () => {
@@ -120,7 +138,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
         server.on('error', this.#onServerError);
         const bound = server.address();
         const real = typeof bound === 'object' && bound !== null ? { address: bound.address, port: bound.port } : { address, port };
-        this.#log.info(real, 'tcp: listening');
+        this.#log.info(real, `${this.#name}: listening`);
         resolve(real);
       });
     });
@@ -137,8 +155,8 @@ export class TcpServer implements ReplySink, ConnectionHost {
     const family: 4 | 6 = socket.remoteFamily === 'IPv6' && plain === remote ? 6 : 4;
     const admitted = this.#slots.admit(plain, family);
     if (admitted !== Admission.Accepted) {
-      if (admitted === Admission.Full) this.#warn.warn({}, 'tcp: every connection slot is busy; closing new connections');
-      else this.#warn.warn({ client: plain }, 'tcp: a client reached its connection limit; closing its new connections');
+      if (admitted === Admission.Full) this.#warn.warn({}, `${this.#name}: every connection slot is busy; closing new connections`);
+      else this.#warn.warn({ client: plain }, `${this.#name}: a client reached its connection limit; closing its new connections`);
       socket.destroy();
       return;
     }
@@ -152,13 +170,13 @@ export class TcpServer implements ReplySink, ConnectionHost {
     conn.inflight++;
     this.counters.received++;
     const ctx = this.#ctx;
-    ctx.reset(msg, conn.address, conn.port, conn.family, TransportKind.Tcp, this, conn, performance.now());
+    ctx.reset(msg, conn.address, conn.port, conn.family, this.#kind, this, conn, performance.now());
     try {
       this.#handler.handle(ctx);
     } catch (err) {
       this.counters.errors++;
       conn.settle();
-      this.#warn.warn({ err }, 'tcp: query handler threw');
+      this.#warn.warn({ err }, `${this.#name}: query handler threw`);
     }
     if (conn.inflight >= this.limits.maxInflightPerConnection) conn.pauseReading();
   }
@@ -185,7 +203,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
   /** ConnectionHost: a client stopped reading its answers. */
   overflowed(conn: TcpConnection): void {
     this.counters.overflows++;
-    this.#warn.warn({ client: conn.address, limit: this.limits.maxPendingOutput }, 'tcp: client is not reading its answers; connection cut');
+    this.#warn.warn({ client: conn.address, limit: this.limits.maxPendingOutput }, `${this.#name}: client is not reading its answers; connection cut`);
   }
 
   /**
@@ -218,7 +236,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
     });
     this.#closing = Promise.all([listenerClosed, connectionsClosed]).then(() => {
       this.#slots.stop();
-      this.#log.info({ address: this.#opts.address }, 'tcp: closed');
+      this.#log.info({ address: this.#opts.address }, `${this.#name}: closed`);
     });
     return this.#closing;
   }
@@ -226,7 +244,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
   readonly #onServerError = (err: Error): void => {
     // e.g. EMFILE on accept: keep serving the connections we have.
     this.counters.errors++;
-    this.#warn.warn({ err, listener: hostPort(this.#opts.address, this.#opts.port) }, 'tcp: server error');
+    this.#warn.warn({ err, listener: hostPort(this.#opts.address, this.#opts.port) }, `${this.#name}: server error`);
   };
 }
 

@@ -22,8 +22,8 @@ t.test('an empty file is the documented defaults', async (t) => {
     t.equal(c.file, 'h.yaml');
     t.equal(c.baseDir, '/etc/horizond');
     t.same(c.server.listen, [
-      { family: 4, address: '127.0.0.1', port: 5353, protocols: ['udp', 'tcp'] },
-      { family: 6, address: '::1', port: 5353, protocols: ['udp', 'tcp'] },
+      { family: 4, address: '127.0.0.1', port: 5353, protocols: ['udp', 'tcp'], path: null },
+      { family: 6, address: '::1', port: 5353, protocols: ['udp', 'tcp'], path: null },
     ]);
     t.same(c.server.tcp, { idleTimeout: 10, minIdleTimeout: 0.2, messageTimeout: 1, maxConnections: 1000, maxConnectionsPerClient: 100, maxPipelined: 100, messagesPerTurn: 16 });
     t.equal(c.server.udpPayloadSize, 1232);

@@ -2,7 +2,7 @@ import t from 'tap';
 import { isSelf, parseResolvConf } from '../../src/config/resolv-conf.js';
 import type { ListenConfig } from '../../src/config/types.js';
 
-const listen = (address: string, port: number): ListenConfig => ({ family: address.includes(':') ? 6 : 4, address, port, protocols: ['udp', 'tcp'] });
+const listen = (address: string, port: number): ListenConfig => ({ family: address.includes(':') ? 6 : 4, address, port, protocols: ['udp', 'tcp'], path: null });
 const v4 = (address: string) => ({ family: 4 as const, address });
 const v6 = (address: string) => ({ family: 6 as const, address });
 

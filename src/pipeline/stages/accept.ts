@@ -34,7 +34,7 @@ export class AcceptStage extends Stage {
     }
     const q = ctx.q;
     const ok = q.parse(msg);
-    ctx.maxSize = ctx.transport === TransportKind.Tcp ? 65535 : q.hasEdns ? clamp(q.ednsUdpSize, this.#udpSize) : 512;
+    ctx.maxSize = ctx.transport !== TransportKind.Udp ? 65535 : q.hasEdns ? clamp(q.ednsUdpSize, this.#udpSize) : 512;
     if (!this.#opcodes.has(q.opcode)) {
       this.#out.error(ctx, RCode.NotImp);
       return Outcome.Answered;

@@ -3,7 +3,7 @@ import { encodeMessage } from '../../wire/message.js';
 import { readName } from '../../wire/name.js';
 import { stampResponse } from '../../wire/stamp.js';
 import { emptyMessage, type Message, type RR } from '../../wire/types.js';
-import { AnswerSource, TransportKind, type QueryContext } from '../context.js';
+import { AnswerSource, isStream, type QueryContext } from '../context.js';
 import type { Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';
 
@@ -73,7 +73,7 @@ export class AuthoritativeStage extends Stage {
     const source = this.#zonesFor(ctx);
     // Forwarded traffic leaves here after one hash walk over the QNAME bytes.
     if (!source.covers(q.buf, q.qnameStart)) return this.next.handle(ctx);
-    if (q.qtype === RRType.ANY && ctx.transport === TransportKind.Tcp) return this.#anyOverTcp(ctx, source);
+    if (q.qtype === RRType.ANY && isStream(ctx.transport)) return this.#anyOverTcp(ctx, source);
     const memo = this.#memo(source);
     const key = q.key();
     let wire = memo.map.get(key);

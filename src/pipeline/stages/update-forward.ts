@@ -45,7 +45,7 @@ export class UpdateForwardStage extends Stage {
     }
     const c = ctx.detach();
     const msg = Buffer.from(c.msg); // the transport's buffer may be reused meanwhile
-    forwardUpdate(msg, c.transport === TransportKind.Tcp, sz.config.primaries, this.#repl.resolve, { timeoutMs: this.#timeoutMs }).then(
+    forwardUpdate(msg, c.transport !== TransportKind.Udp, sz.config.primaries, this.#repl.resolve, { timeoutMs: this.#timeoutMs }).then(
       (r) => {
         this.#repl.counters.forwarded.inc(key, 'ok');
         this.#log.info({ zone: sz.origin, client: c.address, primary: r.primary, rcode: r.answer[3]! & 0xf }, 'update forwarded to the primary');

@@ -13,7 +13,7 @@ import type { ReplicationManager } from '../../xfr/manager.js';
 import type { ServedKind } from '../../xfr/metrics.js';
 import { packMessages } from '../../xfr/pack.js';
 import { axfrRecords, ixfrRecords } from '../../xfr/records.js';
-import { AnswerSource, TransportKind, type QueryContext } from '../context.js';
+import { AnswerSource, isStream, type QueryContext } from '../context.js';
 import type { Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';
 
@@ -99,7 +99,7 @@ export class XfrStage extends Stage {
     }
     ctx.source = AnswerSource.Authoritative;
     if (ctx.q.qtype === RRType.AXFR) {
-      if (ctx.transport !== TransportKind.Tcp) {
+      if (!isStream(ctx.transport)) {
         this.#out.error(ctx, RCode.NotImp);
         return Outcome.Answered;
       }
@@ -110,8 +110,8 @@ export class XfrStage extends Stage {
       this.#out.error(ctx, RCode.FormErr);
       return Outcome.Answered;
     }
-    if (ctx.transport !== TransportKind.Tcp || !serialGt(zone.serial, theirs)) {
-      if (ctx.transport === TransportKind.Tcp) this.#repl.counters.served.inc(key, 'uptodate');
+    if (!isStream(ctx.transport) || !serialGt(zone.serial, theirs)) {
+      if (isStream(ctx.transport)) this.#repl.counters.served.inc(key, 'uptodate');
       this.#out.sendMessage(ctx, emptyMessage({
         id: ctx.q.id, qr: true, aa: true, question: [{ name: qname, type: RRType.IXFR, class: RClass.IN }], answer: [zone.soa.rrs[0]!],
       }));

@@ -27,8 +27,8 @@ t.test('server, log, metrics and queryLog values', async (t) => {
     'queryLog: { enabled: true, sampleRate: 0.01, file: logs/q.log }',
   ].join('\n'), 'h.yaml', '/srv/dns');
   t.same(c.server.listen, [
-    { family: 4, address: '0.0.0.0', port: 53, protocols: ['udp', 'tcp'] },
-    { family: 6, address: 'fe80::1%eth0', port: 0, protocols: ['tcp'] },
+    { family: 4, address: '0.0.0.0', port: 53, protocols: ['udp', 'tcp'], path: null },
+    { family: 6, address: 'fe80::1%eth0', port: 0, protocols: ['tcp'], path: null },
   ]);
   t.equal(c.server.udpPayloadSize, 4096);
   t.same(c.server.tcp, { idleTimeout: 1.5, minIdleTimeout: 0.2, messageTimeout: 1, maxConnections: 1000, maxConnectionsPerClient: 100, maxPipelined: 100, messagesPerTurn: 16 });
@@ -48,7 +48,7 @@ t.test('server, metrics and queryLog errors', async (t) => {
     '  listen:',                                                        // 2
     '    - { address: localhost }',                                     // 3
     '    - { address: "::", port: 53, protocols: [] }',                 // 4
-    '    - { address: 0.0.0.0, port: 65536, protocols: [udp, tls] }',   // 5
+    '    - { address: 0.0.0.0, port: 65536, protocols: [udp, dtls] }',  // 5
     '  tcp: { idleTimeout: 2h, maxConnections: 0, maxPipelined: 70000 }', // 6
     '  dataDir: ""',                                                    // 7
     'metrics:',                                                         // 8
@@ -61,7 +61,7 @@ t.test('server, metrics and queryLog errors', async (t) => {
     'h.yaml:3:18: server.listen[0].address: expected an IP address such as 192.0.2.1 or 2001:db8::1',
     'h.yaml:4:45: server.listen[1].protocols: must not be empty',
     'h.yaml:5:33: server.listen[2].port: expected 0..65535',
-    'h.yaml:5:57: server.listen[2].protocols[1]: expected one of udp, tcp',
+    'h.yaml:5:57: server.listen[2].protocols[1]: expected one of udp, tcp, tls, https (did you mean "tls"?)',
     'h.yaml:6:23: server.tcp.idleTimeout: must be at most 1h',
     'h.yaml:6:43: server.tcp.maxConnections: expected 1..1000000',
     'h.yaml:6:60: server.tcp.maxPipelined: expected 1..65535',
