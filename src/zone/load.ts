@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { FileRefused, readRegularFile } from '../util/regular-file.js';
 import { RClass } from '../wire/constants.js';
 import { canonicalName, fqdn } from '../wire/name.js';
 import { buildZone } from './build.js';
@@ -31,9 +31,9 @@ export interface LoadResult {
 export function loadZoneFile(path: string, origin: string, opts: LoadOptions = {}): LoadResult {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path).toString('utf8');
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    const why = e instanceof FileRefused ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new ZoneParseError(path, 1, 1, `cannot read the zone file: ${why}`);
   }
   return loadZoneText(text, origin, { ...opts, file: path });
