@@ -43,6 +43,8 @@ export interface DaemonOptions {
   copyZones?: boolean;
   args?: string[];
   env?: Record<string, string>;
+  /** How long to wait for the ready line (default 10 s; big zones load longer). */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -90,7 +92,7 @@ async function launch(opts: DaemonOptions, dir: string, owned: boolean): Promise
       waiters.push({ pred, done: (r) => { clearTimeout(timer); res(r); } });
       void exited.then((code) => { clearTimeout(timer); rej(new Error(`daemon exited (${code}) before the log line; stderr: ${stderr}; logs: ${JSON.stringify(logs.slice(-5))}`)); });
     });
-  const ready = await waitLog((r) => r.msg === 'ready');
+  const ready = await waitLog((r) => r.msg === 'ready', opts.readyTimeoutMs ?? 10000);
   const bound = ready.listeners as Bound[];
   let stopped = false;
   let owns = owned;
