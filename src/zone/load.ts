@@ -20,6 +20,8 @@ export interface LoadOptions {
   allowInclude?: boolean;
   /** Include nesting limit. Default 16. */
   maxIncludeDepth?: number;
+  /** Reads an $INCLUDE file by absolute path (zone/file-cache.ts records what it read). */
+  readFile?: (path: string) => string;
 }
 
 export interface LoadResult {
@@ -50,6 +52,7 @@ export function loadZoneText(text: string, origin: string, opts: LoadOptions & {
     class: cls,
     allowInclude: opts.allowInclude ?? false,
     ...(opts.maxIncludeDepth !== undefined ? { maxIncludeDepth: opts.maxIncludeDepth } : {}),
+    ...(opts.readFile !== undefined ? { readFile: opts.readFile } : {}),
   });
   const warnings: ZoneIssue[] = [...parsed.warnings];
   const pre = checkRecords(apex, parsed.rrs, parsed.positions, cls);
