@@ -49,7 +49,7 @@ async function serveOne(file: string, role: Role, server: Server, hooks: { reloa
     watcher?.refresh();
   });
   const watcher = role === 'query' ? null : new FileWatcher({ files: () => watchedFiles(server.config), onChange: () => reload(), log: log.child({ component: 'reload' }) });
-  log.info({ ...(role === 'single' ? { role } : {}), listeners: listeners.bound(), metrics: server.metricsAddress, zones: role === 'query' ? undefined : zoneSummary(server.runtime), pid: process.pid, version: version() }, 'ready');
+  log.info({ ...(role === 'single' ? { role } : {}), listeners: listeners.bound(), metrics: server.metricsAddress, console: server.consoleAddress, zones: role === 'query' ? undefined : zoneSummary(server.runtime), pid: process.pid, version: version() }, 'ready');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -11,6 +11,7 @@ import type { Config, ZoneConfig } from './config/types.js';
 import { formatIssue } from './zone/errors.js';
 import { rrToText } from './wire/presentation.js';
 import { dumpZone } from './zone/dump.js';
+import { ERRORS, HzError } from './errors/index.js';
 import { checkJournal, repairJournal } from './update/journal-cli.js';
 import { DataDirLock } from './util/data-dir-lock.js';
 
@@ -51,7 +52,12 @@ function parseArgs(argv: string[]): Args {
   return out;
 }
 
-class UsageError extends Error {}
+class UsageError extends HzError {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('HZ_ERR_USAGE', message);
+  }
+}
 
 async function check(file: string): Promise<number> {
   const config = await loadConfig(file);
@@ -153,8 +159,13 @@ async function main(): Promise<void> {
       case 'serve': await serve(args.config); return;
     }
   } catch (err) {
-    if (err instanceof ConfigError || (err as { code?: string }).code === 'HZ_ERR_DATADIR_LOCKED') {
-      process.stderr.write(`${(err as Error).message}\n`);
+    // Errors meant for the operator (src/errors, docs/errors.md) are printed without a stack.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    if (err instanceof HzError && ERRORS[err.code].operator) {
+      process.stderr.write(`horizond: ${err.message} [${err.code}]\n`);
       process.exit(1);
     }
     process.stderr.write(`horizond: ${(err as Error).stack ?? err}\n`);

@@ -12,6 +12,7 @@ import type { ViewSet } from './view/views.js';
 import { keyringFromConfig } from './pipeline/stages/tsig.js';
 import type { UpdateManager } from './update/manager.js';
 import type { ReplicationManager } from './xfr/manager.js';
+import type { BlockingManager } from './blocking/manager.js';
 
 /**
  * Everything one version of the configuration serves: zones and the request pipeline. A reload
@@ -42,6 +43,19 @@ export interface RuntimeEnv {
   replication: ReplicationManager;
   /** Query workers: where UPDATE and NOTIFY go (the owner worker). */
   relay?: Relay | null;
+  /** Blocklists; lives as long as the Server. */
+  blocking?: BlockingManager | null;
+}
+
+/** `forward.upstreams: system`: which nameservers are used, and a warning for each left out. */
+function logSystemUpstreams(config: Config, log: Logger): void {
+  const sys = config.forward.system;
+  if (sys === null) return;
+  const flog = log.child({ component: 'forward' });
+  for (const reason of sys.skipped) flog.warn({ resolvConf: sys.resolvConf }, `forward.upstreams: system: skipping nameserver ${reason}`);
+  const upstreams = config.forward.upstreams.map((u) => u.id);
+  if (upstreams.length === 0) flog.warn({ resolvConf: sys.resolvConf }, 'forward.upstreams: system: no usable nameserver; recursive queries get REFUSED as with no upstreams');
+  else flog.info({ resolvConf: sys.resolvConf, upstreams }, 'forwarding to the system nameservers');
 }
 
 export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Runtime> {
@@ -68,10 +82,13 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
     env.updates.attach(store);
     env.replication.attach(store, configs);
   }
+  logSystemUpstreams(config, env.log);
+  // Lists follow the config; the site's own zones are never blocked.
+  env.blocking?.adopt(config.blocking, views.zoneNames());
   const pipeline = buildPipeline({
     config, views, zones, keyring, stats: env.stats, log: env.log,
     updates: env.updates, replication: env.replication, relay: env.relay ?? null,
-    previous: env.previous?.pipeline ?? null, queryLog: env.queryLog ?? null,
+    previous: env.previous?.pipeline ?? null, queryLog: env.queryLog ?? null, blocking: env.blocking ?? null,
   });
   return {
     config,

@@ -26,7 +26,13 @@ import { ReplicationManager } from './xfr/manager.js';
 import { DataDirLock } from './util/data-dir-lock.js';
 import { xfrSource } from './xfr/metrics.js';
 import { buildRuntime, type Runtime } from './runtime.js';
+import { BlockingManager } from './blocking/manager.js';
+import { blockingSource } from './blocking/metrics.js';
+import { ConsoleServer } from './console/server.js';
+import { consoleSource } from './console/metrics.js';
+import type { ConsoleBackend, ServedZone } from './console/backend.js';
 import { startListeners, type Listeners } from './transport/listeners.js';
+import { codeOf } from './errors/index.js';
 
 export interface ServerOptions {
   log?: Logger;
@@ -58,7 +64,7 @@ export class Server {
   /** Ready once loaded and bound, and every secondary zone has been served once (from disk or a transfer). */
   readonly readiness = new Readiness(() => {
     for (const z of this.replication.statuses()) if (!z.available) return `waiting for the first transfer of ${z.zone}`;
-    return null;
+    return this.blocking.waiting();
   }, () => {
     for (const [zone] of this.updates.damaged()) return `journal of ${zone} is damaged; the zone is not served`;
     for (const zone of this.replication.damagedHistories()) return `IXFR history of ${zone} is damaged`;
@@ -69,7 +75,13 @@ export class Server {
   readonly updates: UpdateManager;
   /** Transfers, NOTIFY and secondary zones, kept across reloads. */
   readonly replication: ReplicationManager;
+  /** Blocklists, kept across reloads. */
+  readonly blocking: BlockingManager;
   #ops: OpsHttpServer | null = null;
+  /** The web console and HTTP API (owner/single only), null when off or its port was taken. */
+  #console: ConsoleServer | null = null;
+  #consoleAddress: { address: string; port: number } | null = null;
+  readonly #startedAt = Date.now();
   /** Our claim on server.dataDir (released on stop). */
   #lock: DataDirLock | null = null;
   #opsAddress: { address: string; port: number } | null = null;
@@ -82,7 +94,8 @@ export class Server {
   readonly #role: Role;
   readonly #relay: Relay | null;
 
-  private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput, updates: UpdateManager, replication: ReplicationManager, opts: ServerOptions) {
+  private constructor(configFile: string, runtime: Runtime, log: Logger, stats: QueryStats, queryLog: QueryLogOutput, updates: UpdateManager, replication: ReplicationManager, blocking: BlockingManager, opts: ServerOptions) {
+    this.blocking = blocking;
     this.#configFile = configFile;
     this.#role = opts.role ?? 'single';
     this.#relay = opts.relay ?? null;
@@ -105,6 +118,8 @@ export class Server {
     this.metrics.add(tsigSource(() => updates.counters.tsig));
     this.metrics.add(updateDetailSource(updates.counters, () => updates.journals()));
     this.metrics.add(xfrSource(replication.counters, () => replication.statuses(), () => replication.damagedHistories()));
+    this.metrics.add(blockingSource(blocking));
+    this.metrics.add(consoleSource(() => this.#console?.counters ?? null));
     this.readiness.loaded();
   }
 
@@ -125,12 +140,17 @@ export class Server {
     const replication = new ReplicationManager({ keyring: keyringFromConfig(config.keys), log: logger, holdNotify: true, passive: query });
     updates.attach(replication.feed); // replication sees every committed update
     const relay = opts.relay ?? null;
+    const blocking = new BlockingManager({ dataDir: config.server.dataDir, log: logger });
     try {
-      const runtime = await buildRuntime(config, { log: logger, stats, queryLog, updates, replication, relay });
-      const server = new Server(configFile, runtime, logger, stats, queryLog, updates, replication, opts);
+      const runtime = await buildRuntime(config, { log: logger, stats, queryLog, updates, replication, relay, blocking });
+      // Local lists and saved copies are compiled before the ports open, so the first query is
+      // already filtered (downloads never hold the start: they run later, in the background).
+      await blocking.settled();
+      const server = new Server(configFile, runtime, logger, stats, queryLog, updates, replication, blocking, opts);
       server.#lock = lock;
       return server;
     } catch (err) {
+      await blocking.close();
       await replication.close();
       await updates.close();
       await lock?.release();
@@ -153,6 +173,11 @@ export class Server {
 
   get listeners(): Listeners | null {
     return this.#listeners;
+  }
+
+  /** Where the console and HTTP API are served (null when off or failed). */
+  get consoleAddress(): { address: string; port: number } | null {
+    return this.#consoleAddress;
   }
 
   /** Where /metrics, /healthz and /readyz are served (null when metrics are off or failed). */
@@ -191,7 +216,15 @@ export class Server {
         this.#dispatcher,
         {
           logger: this.log.child({ component: 'transport' }),
-          tcp: { idleTimeoutMs: c.tcp.idleTimeout * 1000, maxConnections: c.tcp.maxConnections, maxInflightPerConnection: c.tcp.maxPipelined },
+          tcp: {
+            idleTimeoutMs: c.tcp.idleTimeout * 1000,
+            minIdleTimeoutMs: c.tcp.minIdleTimeout * 1000,
+            messageTimeoutMs: c.tcp.messageTimeout * 1000,
+            maxConnections: c.tcp.maxConnections,
+            maxConnectionsPerClient: c.tcp.maxConnectionsPerClient,
+            maxInflightPerConnection: c.tcp.maxPipelined,
+            messagesPerTurn: c.tcp.messagesPerTurn,
+          },
         },
       );
     } catch (err) {
@@ -200,7 +233,46 @@ export class Server {
     }
     this.readiness.listening();
     this.replication.releaseNotify();
+    if (!query) await this.#startConsole();
     return this.#listeners;
+  }
+
+  /** What the console reads of this server: functions, so it always sees the runtime serving now. */
+  #consoleBackend(): ConsoleBackend {
+    return {
+      version: packageVersion(),
+      startedAt: this.#startedAt,
+      stats: this.stats,
+      updates: this.updates,
+      zones: () => servedZones(this.#runtime),
+      secondaries: () => this.replication.statuses(),
+      cache: () => this.#runtime.pipeline.resolver?.cache ?? null,
+      cacheStats: () => this.#runtime.pipeline.resolver?.stats() ?? null,
+      upstreams: () => this.#runtime.pipeline.resolver?.upstreamStats() ?? [],
+      views: () => this.#runtime.views.views.map((v) => v.name),
+      health: () => {
+        const h = this.readiness.status();
+        return { ready: h.ready, reason: h.ready ? null : h.state };
+      },
+    };
+  }
+
+  /**
+   * The console, started after the DNS ports. Like the metrics endpoint, a taken port or a bad
+   * certificate costs the console, not DNS: logged, and DNS keeps serving.
+   */
+  async #startConsole(): Promise<void> {
+    const c = this.config.console;
+    if (!c.enabled || this.#console !== null) return;
+    let con: ConsoleServer | null = null;
+    try {
+      con = new ConsoleServer({ config: c, dataDir: this.config.server.dataDir, backend: this.#consoleBackend(), log: this.log.child({ component: 'console' }) });
+      this.#consoleAddress = await con.start();
+      this.#console = con;
+    } catch (err) {
+      await con?.close().catch(() => undefined);
+      this.log.error({ err: (err as Error).message }, 'serving DNS without the console and HTTP API');
+    }
   }
 
   /**
@@ -232,11 +304,11 @@ export class Server {
       const config = await loadConfig(this.#configFile);
       next = await buildRuntime(config, {
         log: this.log, stats: this.stats, previous: this.#runtime, queryLog: this.queryLog,
-        updates: this.updates, replication: this.replication, relay: this.#relay,
+        updates: this.updates, replication: this.replication, relay: this.#relay, blocking: this.blocking,
       });
     } catch (err) {
       this.reloads.record(false);
-      this.log.error({ result: 'error' }, `reload refused, the running configuration stays: ${(err as Error).message}`);
+      this.log.error({ result: 'error', code: codeOf(err) }, `reload refused, the running configuration stays: ${(err as Error).message}`);
       return false;
     }
     const old = this.#runtime;
@@ -254,14 +326,30 @@ export class Server {
       this.readiness.stopping();
       await this.#listeners?.close({ graceMs });
       await this.#runtime.close();
+      await this.blocking.close();
       await this.updates.close(); // queued updates finish and are journaled (and seen by replication)
       await this.replication.close(); // then their IXFR history records are written
       await this.#lock?.release();
+      await this.#console?.close();
       await this.#ops?.close();
       await this.queryLog.close();
     })();
     return this.#stopping;
   }
+}
+
+/** Every zone served now, for the console: global zones, then the zones only one view serves. */
+function servedZones(rt: Runtime): ServedZone[] {
+  const configs = new Map([...rt.config.zones, ...rt.config.views.list.flatMap((v) => v.zones)].map((z) => [z.name, z]));
+  const info = (key: string) => {
+    const zc = configs.get(key);
+    return { type: zc?.type ?? 'primary', allowTransfer: (zc?.allowTransfer ?? null) !== null } as const;
+  };
+  const out: ServedZone[] = [...rt.zones.zones()].map((zone) => ({ zone, view: null, ...info(zone.key) }));
+  for (const v of rt.views.views) {
+    for (const zone of v.zones.zones()) if (v.ownZones.has(zone.key)) out.push({ zone, view: v.name, ...info(zone.key) });
+  }
+  return out;
 }
 
 /** Every zone served, with its view when only that view serves it. */

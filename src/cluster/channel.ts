@@ -1,4 +1,5 @@
 import type { Destination, Envelope } from './messages.js';
+import { HzError } from '../errors/index.js';
 
 type Handler = (body: unknown, from: number | undefined) => unknown;
 
@@ -38,13 +39,13 @@ export class WorkerChannel {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new Error(`no reply to ${t} within ${timeoutMs} ms`));
+        reject(new HzError('HZ_ERR_WORKER_CHANNEL', `no reply to ${t} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.#pending.set(id, { resolve: resolve as (b: unknown) => void, reject, timer });
       if (!this.#send({ t, to, id, body })) {
         clearTimeout(timer);
         this.#pending.delete(id);
-        reject(new Error('the worker channel is closed'));
+        reject(new HzError('HZ_ERR_WORKER_CHANNEL', 'the worker channel is closed'));
       }
     });
   }
@@ -54,7 +55,7 @@ export class WorkerChannel {
     process.off('message', this.#onMessage);
     for (const p of this.#pending.values()) {
       clearTimeout(p.timer);
-      p.reject(new Error('the worker channel is closed'));
+      p.reject(new HzError('HZ_ERR_WORKER_CHANNEL', 'the worker channel is closed'));
     }
     this.#pending.clear();
   }
@@ -85,7 +86,7 @@ export class WorkerChannel {
       if (p === undefined) return;
       clearTimeout(p.timer);
       this.#pending.delete(m.id!);
-      if (m.error !== undefined) p.reject(new Error(m.error));
+      if (m.error !== undefined) p.reject(new HzError('HZ_ERR_WORKER_CHANNEL', m.error));
       else p.resolve(m.body);
       return;
     }

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../observability/log.js';
 import { ROLE_ENV, type Envelope } from './messages.js';
+import { HzError } from '../errors/index.js';
 
 export interface SupervisorOptions {
   /** Worker processes in all: one owner and `workers - 1` query workers. */
@@ -103,7 +104,7 @@ export class Supervisor {
       w.once('exit', (code) => {
         if (!this.#ready.delete(w)) return;
         // Died before it served: at start that ends everything (bad config, taken port).
-        reject(Object.assign(new Error(`${slot.role} worker exited with code ${code} before it was ready`), { exitCode: code || 1 }));
+        reject(Object.assign(new HzError('HZ_ERR_WORKER_EXIT', `${slot.role} worker exited with code ${code} before it was ready`), { exitCode: code || 1 }));
       });
     });
   }

@@ -17,12 +17,16 @@ export interface Declared {
   readonly networks: Set<string>;
   readonly keys: Set<string>;
   readonly views: Set<string>;
+  /** Group names under `blocking.lists`. */
+  readonly blockingGroups: Set<string>;
+  /** Console token names (`console.tokens[].name`). */
+  readonly tokens: Set<string>;
 }
 
 /** One load: where to report, what is declared, and what relative paths are relative to. */
 export class LoadContext {
   readonly issues: ConfigIssue[] = [];
-  readonly declared: Declared = { networks: new Set(), keys: new Set(), views: new Set() };
+  readonly declared: Declared = { networks: new Set(), keys: new Set(), views: new Set(), blockingGroups: new Set(), tokens: new Set() };
   /** Prefixes of each declared network, filled in by the networks section. */
   readonly networks = new Map<string, readonly Prefix[]>();
 

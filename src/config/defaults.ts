@@ -14,7 +14,7 @@ export const DEFAULTS = deepFreeze({
     ],
     'listen[]': { port: 53, protocols: ['udp', 'tcp'] },
     udpPayloadSize: 1232,
-    tcp: { idleTimeout: '10s', maxConnections: 1000, maxPipelined: 100 },
+    tcp: { idleTimeout: '10s', minIdleTimeout: '200ms', messageTimeout: '1s', maxConnections: 1000, maxConnectionsPerClient: 100, maxPipelined: 100, messagesPerTurn: 16 },
     workers: 1,
     dataDir: './data',
     journal: { onCorrupt: 'refuse' },
@@ -41,6 +41,8 @@ export const DEFAULTS = deepFreeze({
   recursion: { allow: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula'] },
   forward: {
     upstreams: [],
+    /** Where `upstreams: system` reads its nameservers. */
+    resolvConf: '/etc/resolv.conf',
     /** The port follows the protocol. */
     'upstreams[]': { protocol: 'udp', port: { udp: 53, tcp: 53, tls: 853, https: 443 } },
     timeout: '1s',
@@ -70,5 +72,8 @@ export const DEFAULTS = deepFreeze({
     privateNetworks: ['loopback', 'rfc1918', 'rfc6598', 'link-local', 'ula', '0.0.0.0/8', '::ffff:0:0/96'],
   },
   metrics: { enabled: true, listen: '127.0.0.1:9153' },
+  console: { enabled: false, listen: '127.0.0.1:5380', tokens: [], 'tokens[]': { scope: 'read' } },
   queryLog: { enabled: false, sampleRate: 1, views: [] },
+  /** `blocking.lists` has no default: without a `blocking` section nothing is blocked. */
+  blocking: { allow: [], answer: 'zero', ttl: '5m', refresh: '24h', maxSize: '64MiB', timeout: '60s', maxRedirects: 5 },
 });

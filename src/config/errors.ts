@@ -1,3 +1,5 @@
+import { HzError } from '../errors/index.js';
+
 /**
  * Configuration errors. Every problem found while loading is collected as a `ConfigIssue`
  * pointing at the offending YAML node; loading then throws one `ConfigError` carrying them all.
@@ -35,14 +37,14 @@ export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
  * Thrown by `parseConfig` / `loadConfig` when the configuration is invalid. `errors` lists every
  * problem found (sorted by position); `message` is those problems formatted one per line.
  */
-export class ConfigError extends Error {
+export class ConfigError extends HzError {
   override readonly name = 'ConfigError';
-  readonly code = 'HZ_ERR_CONFIG';
+  override readonly code = 'HZ_ERR_CONFIG';
   readonly errors: readonly ConfigIssue[];
 
   constructor(errors: readonly ConfigIssue[]) {
     const sorted = Object.freeze(sortIssues(errors).map((e) => Object.freeze({ ...e })));
-    super(sorted.map(formatIssue).join('\n'));
+    super('HZ_ERR_CONFIG', sorted.map(formatIssue).join('\n'));
     this.errors = sorted;
   }
 }

@@ -17,13 +17,15 @@ const hostPort = (a: SocketAddress): string => (a.family === 6 ? `[${a.address}]
 function update(u: UpdatePolicy): object {
   return {
     preset: u.preset,
-    keys: u.keys,
+    ...(u.keys.length > 0 ? { keys: u.keys } : {}),
+    ...(u.tokens.length > 0 ? { tokens: u.tokens } : {}),
     networks: prefixes(u.networks),
     rules: u.rules.filter((r) => r.origin === 'config').map((r) => ({
-      keys: r.keys,
+      // a rule that names no keys takes the zone's keys and tokens; one that names keys, no tokens
+      ...(r.tokens.length > 0 || r.keys.length === 0 ? {} : { keys: r.keys }),
       networks: prefixes(r.networks),
       name: { [r.name.kind]: r.name.name },
-      types: r.types.map(typeToString),
+      types: r.anyType ? ['*'] : r.types.map(typeToString),
     })),
     protectStatic: u.protectStatic,
     scavenge: { enabled: u.scavenge.enabled, grace: formatDuration(u.scavenge.grace) },
@@ -63,7 +65,7 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
     server: {
       listen: server.listen.map((l) => ({ address: l.address, port: l.port, protocols: l.protocols })),
       udpPayloadSize: server.udpPayloadSize,
-      tcp: { ...server.tcp, idleTimeout: formatDuration(server.tcp.idleTimeout) },
+      tcp: { ...server.tcp, idleTimeout: formatDuration(server.tcp.idleTimeout), minIdleTimeout: formatDuration(server.tcp.minIdleTimeout), messageTimeout: formatDuration(server.tcp.messageTimeout) },
       workers: server.workers,
       dataDir: server.dataDir,
       journal: { onCorrupt: server.journal.onCorrupt },
@@ -77,7 +79,9 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
     zones: c.zones.map(zone),
     recursion: { allow: prefixes(c.recursion.allow) },
     forward: {
-      upstreams: forward.upstreams.map(upstream),
+      ...(forward.system === null
+        ? { upstreams: forward.upstreams.map(upstream) }
+        : { upstreams: 'system', resolvConf: forward.system.resolvConf }),
       timeout: formatDuration(forward.timeout),
       attempts: forward.attempts,
       domains: forward.domains.map((d) => ({ name: d.name, upstreams: d.upstreams.map(upstream) })),
@@ -113,6 +117,12 @@ export function configToData(c: Config, opts: { revealSecrets?: boolean } = {}):
     },
     rebinding: { ...c.rebinding, privateNetworks: prefixes(c.rebinding.privateNetworks) },
     metrics: { enabled: c.metrics.enabled, listen: hostPort(c.metrics.listen) },
+    console: {
+      enabled: c.console.enabled,
+      listen: hostPort(c.console.listen),
+      tokens: c.console.tokens.map((t) => ({ name: t.name, secretFile: t.secret.file, scope: t.scope, ...(t.zones ? { zones: t.zones } : {}) })),
+      ...(c.console.tls ? { tls: c.console.tls } : {}),
+    },
     queryLog: c.queryLog.file === null ? { ...c.queryLog, file: undefined } : c.queryLog,
   };
 }

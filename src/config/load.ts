@@ -6,11 +6,13 @@ import { ConfigError, type ConfigIssue } from './errors.js';
 import { fileReason } from './files.js';
 import { deepFreeze } from './freeze.js';
 import { normalizeName } from './names.js';
-import { object, withDefault } from './schema.js';
+import { object, optional, withDefault } from './schema.js';
+import { parseBlocking } from './sections/blocking.js';
 import { parseCache } from './sections/cache.js';
-import { parseForward } from './sections/forward.js';
+import { parseForward, withoutSelf } from './sections/forward.js';
 import { parseKeys } from './sections/keys.js';
 import { parseLog } from './sections/log.js';
+import { parseConsole } from './sections/console.js';
 import { parseMetrics } from './sections/metrics.js';
 import { parseNetworks } from './sections/networks.js';
 import { parseQueryLog } from './sections/query-log.js';
@@ -41,7 +43,9 @@ const root = object({
   views: withDefault(parseViews, {}),
   rebinding: withDefault(parseRebinding, {}),
   metrics: withDefault(parseMetrics, {}),
+  console: withDefault(parseConsole, {}),
   queryLog: withDefault(parseQueryLog, {}),
+  blocking: optional(parseBlocking),
 });
 
 /** Collects declared network, key and view names before validation (see Declared). */
@@ -52,10 +56,17 @@ function declare(ctx: LoadContext, doc: At): void {
     const normalized = typeof name === 'string' ? normalizeName(name) : undefined;
     if (normalized !== undefined) ctx.declared.keys.add(normalized);
   }
+  for (const item of doc.child('console').child('tokens').items()) {
+    const name = item.child('name').value;
+    if (typeof name === 'string') ctx.declared.tokens.add(name);
+  }
+  // Without configured tokens the console creates one named `admin` on first start (src/console/tokens.ts).
+  if (ctx.declared.tokens.size === 0) ctx.declared.tokens.add('admin');
   for (const item of doc.child('views').child('list').items()) {
     const name = item.child('name').value;
     if (typeof name === 'string') ctx.declared.views.add(name);
   }
+  for (const { key } of doc.child('blocking').child('lists').entries()) if (typeof key === 'string') ctx.declared.blockingGroups.add(key);
 }
 
 /** Global zones with the view's own zones replacing those of the same name, then the rest. */
@@ -79,12 +90,14 @@ function assemble(v: NonNullable<ReturnType<typeof root>>, ctx: LoadContext): Co
     keys: v.keys,
     zones: v.zones,
     recursion: v.recursion,
-    forward: v.forward,
+    forward: withoutSelf(v.forward, v.server.listen),
     cache: v.cache,
     views: { ...v.views, list: v.views.list.map((view) => ({ ...view, zones: effectiveZones(v.zones, view.zones) })) },
     rebinding: { ...v.rebinding, privateDomains },
     metrics: v.metrics,
+    console: v.console,
     queryLog: v.queryLog,
+    blocking: v.blocking ?? null,
   };
 }
 

@@ -47,7 +47,7 @@ export function rrType(allowAny = false): Validator<number> {
   };
 }
 
-function reference(kind: 'TSIG key' | 'view', declared: (at: At) => ReadonlySet<string>, normalize: (text: string) => string | undefined): Validator<string> {
+function reference(kind: 'TSIG key' | 'view' | 'blocking group' | 'console token', declared: (at: At) => ReadonlySet<string>, normalize: (text: string) => string | undefined): Validator<string> {
   return (at) => {
     const v = at.value;
     if (typeof v !== 'string') return at.expected(`a ${kind} name`);
@@ -61,5 +61,11 @@ function reference(kind: 'TSIG key' | 'view', declared: (at: At) => ReadonlySet<
 /** The name of a key declared under `keys`. */
 export const keyRef = reference('TSIG key', (at) => at.ctx.declared.keys, normalizeName);
 
+/** The name of a console token declared under `console.tokens`. */
+export const tokenRef = reference('console token', (at) => at.ctx.declared.tokens, (t) => t);
+
 /** The name of a view declared under `views.list`. */
 export const viewRef = reference('view', (at) => at.ctx.declared.views, (t) => t);
+
+/** The name of a group declared under `blocking.lists`. */
+export const blockingGroupRef = reference('blocking group', (at) => at.ctx.declared.blockingGroups, (t) => t);

@@ -43,6 +43,13 @@ function canonical(ip: Ip): string {
   return ip.kind() === 'ipv4' ? ip.toString() : (ip as IPv6).toRFC5952String();
 }
 
+/** A plain IPv4 or IPv6 address (no zone id) in canonical form, or undefined. */
+export function hostAddress(text: string): HostAddress | undefined {
+  const ip = parseIp(text);
+  if (ip === undefined || (ip.kind() === 'ipv6' && (ip as IPv6).zoneId !== undefined)) return undefined;
+  return { family: familyOf(ip), address: canonical(ip) };
+}
+
 /** `192.168.1.0/24`, `fd00:1::/64`. */
 export function prefixText(p: Prefix): string {
   return `${p.address}/${p.length}`;

@@ -46,9 +46,17 @@ export interface ServerConfig {
   readonly udpPayloadSize: number;
   readonly tcp: {
     readonly idleTimeout: Seconds;
+    /** The idle timeout at a full listener (shrinks from idleTimeout past half the slots). */
+    readonly minIdleTimeout: Seconds;
+    /** Time allowed for each whole message from its first byte. */
+    readonly messageTimeout: Seconds;
     readonly maxConnections: number;
+    /** Connections one client (IPv4 address, IPv6 /64) may hold. */
+    readonly maxConnectionsPerClient: number;
     /** Queries in flight per TCP connection. */
     readonly maxPipelined: number;
+    /** Messages read from one connection before other work gets a turn. */
+    readonly messagesPerTurn: number;
   };
   readonly workers: number;
   /** Absolute directory for journals and transferred zones. */
@@ -81,11 +89,15 @@ export type NameMatch =
 export interface UpdateRule {
   /** Key names allowed to use this rule (always a subset of the zone's `update.keys`). */
   readonly keys: readonly string[];
+  /** Console tokens allowed to use this rule (the zone's `update.tokens`; none when the rule names keys). */
+  readonly tokens: readonly string[];
   /** Source networks allowed to use this rule (checked in addition to `update.networks`). */
   readonly networks: readonly Prefix[];
   readonly name: NameMatch;
   /** RR type numbers this rule may add or delete; ANY (255) permits "delete all RRsets at a name". */
   readonly types: readonly number[];
+  /** `types: ["*"]`: every data type may be added or deleted, and all RRsets at a name deleted. */
+  readonly anyType: boolean;
   /** `preset` for rules expanded from `update.preset`, `config` for rules written under `rules`. */
   readonly origin: 'preset' | 'config';
 }
@@ -94,6 +106,8 @@ export interface UpdatePolicy {
   readonly preset: 'kea' | 'none';
   /** An update must be signed by one of these keys... */
   readonly keys: readonly string[];
+  /** ...or, over the HTTP API, carry one of these console tokens... */
+  readonly tokens: readonly string[];
   /** ...and come from one of these networks; then some rule must permit each change. */
   readonly networks: readonly Prefix[];
   /** Preset rules first, then configured rules. */
@@ -179,8 +193,19 @@ export interface ForwardDomain {
   readonly upstreams: readonly UpstreamConfig[];
 }
 
+/** `forward.upstreams: system`: where the upstreams came from and what was left out. */
+export interface SystemUpstreams {
+  /** The resolv.conf read (absolute); a change to it reloads the configuration. */
+  readonly resolvConf: string;
+  /** Nameservers left out, each with why (`127.0.0.1: this server (a forwarding loop)`). */
+  readonly skipped: readonly string[];
+}
+
 export interface ForwardConfig {
+  /** The servers to forward to: as written, or (`upstreams: system`) resolv.conf's nameservers. */
   readonly upstreams: readonly UpstreamConfig[];
+  /** Set when `upstreams: system`; null for a written list. */
+  readonly system: SystemUpstreams | null;
   /** Per upstream attempt. */
   readonly timeout: Seconds;
   /** Total attempts across upstreams for one client query. */
@@ -228,6 +253,8 @@ export interface ViewConfig {
    * zones of the same name (global entries are the same objects as in `Config.zones`).
    */
   readonly zones: readonly ZoneConfig[];
+  /** Blocking groups applied to this view's clients; null: every group. */
+  readonly blocking: readonly string[] | null;
 }
 
 export interface ViewsConfig {
@@ -248,6 +275,23 @@ export interface RebindingConfig {
 export interface MetricsConfig {
   readonly enabled: boolean;
   readonly listen: SocketAddress;
+}
+
+/** A console/API token (`console.tokens[]`); the secret is the token text. */
+export interface ConsoleTokenConfig {
+  readonly name: string;
+  readonly secret: Secret;
+  readonly scope: 'read' | 'write';
+  /** Zones (lower-case FQDN) this token may write to; null: every zone whose policy names it. */
+  readonly zones: readonly string[] | null;
+}
+
+export interface ConsoleConfig {
+  readonly enabled: boolean;
+  readonly listen: SocketAddress;
+  /** Empty: a token is created in server.dataDir on first start (see src/console/tokens.ts). */
+  readonly tokens: readonly ConsoleTokenConfig[];
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
 }
 
 export interface QueryLogConfig {
@@ -278,5 +322,31 @@ export interface Config {
   readonly views: ViewsConfig;
   readonly rebinding: RebindingConfig;
   readonly metrics: MetricsConfig;
+  readonly console: ConsoleConfig;
   readonly queryLog: QueryLogConfig;
+  /** Blocklists; null when the config has no `blocking` section. */
+  readonly blocking: BlockingConfig | null;
+}
+
+/** Where a blocklist comes from: a local file or an http(s) URL. */
+export type BlockingSource =
+  | { readonly kind: 'file'; readonly path: string; readonly text: string }
+  | { readonly kind: 'url'; readonly url: string; readonly text: string };
+
+export interface BlockingConfig {
+  /** Named groups of sources, in config order (group index = position; at most 16). */
+  readonly lists: readonly { readonly name: string; readonly sources: readonly BlockingSource[] }[];
+  /** Sources of names never blocked (for every group). */
+  readonly allow: readonly BlockingSource[];
+  readonly answer: 'zero' | 'nxdomain' | 'nodata' | 'refused';
+  /** TTL of blocked answers, seconds. */
+  readonly ttl: Seconds;
+  /** How often URL sources are downloaded again, seconds. */
+  readonly refresh: Seconds;
+  /** Largest download or file accepted, bytes. */
+  readonly maxSize: number;
+  /** Budget of one download (connect to last byte), seconds. */
+  readonly timeout: Seconds;
+  /** Redirects followed per download. */
+  readonly maxRedirects: number;
 }

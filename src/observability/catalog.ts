@@ -1,6 +1,8 @@
 import { TIME_BUCKETS } from './histogram.js';
 import type { Aggregate, MetricDef, MetricType } from './metrics.js';
 import { XFR_METRICS } from '../xfr/metrics.js';
+import { BLOCKING_METRICS } from '../blocking/metrics.js';
+import { CONSOLE_METRICS } from '../console/metrics.js';
 
 /**
  * Every horizond metric family, in one table: `horizond_<subsystem>_<name>_<unit|total>`.
@@ -63,6 +65,7 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   c('horizond_cache_stale_served_total', 'Stale answers served because upstreams failed or were slow (RFC 8767).'),
   c('horizond_cache_prefetches_total', 'Background refreshes started by a hit close to expiry.'),
   c('horizond_cache_coalesced_total', 'Clients that joined an upstream query already in flight for the same question.'),
+  c('horizond_cache_scrubbed_records_total', 'Records removed from upstream answers before caching because they were not part of the answer to the question (off the CNAME chain, unrelated authority or additional records).'),
   c('horizond_cache_failure_hits_total', 'Queries answered SERVFAIL from a cached resolution failure.'),
 
   // Upstreams (resolver/upstream UpstreamStats, per configured server).
@@ -110,11 +113,18 @@ export const HORIZOND_METRICS: readonly MetricDef[] = Object.freeze([
   c('horizond_transport_errors_total', 'Socket and handler errors, by listener.', LISTENER),
   c('horizond_transport_late_answers_total', 'Answers that were ready after their socket or connection had closed.', LISTENER),
   c('horizond_tcp_connections_accepted_total', 'TCP connections accepted.', ['listener']),
-  c('horizond_tcp_connections_rejected_total', 'TCP connections closed at once because the connection limit was reached.', ['listener']),
+  c('horizond_tcp_connections_rejected_total', 'TCP connections closed at once: `limit` every slot had work in flight, `client` the client already held `server.tcp.maxConnectionsPerClient`.', ['listener', 'reason']),
   g('horizond_tcp_connections_active', 'TCP connections open now.', ['listener']),
-  c('horizond_tcp_connections_closed_total', 'TCP connections closed by the server, by reason (idle, malformed, overflow).', ['listener', 'reason']),
+  c('horizond_tcp_connections_closed_total', 'TCP connections closed by the server, by reason: `idle` (idle timeout, shortened under pressure), `slow` (a message did not arrive whole within `server.tcp.messageTimeout`), `evicted` (closed to make room for a new connection at the limit), `malformed`, `overflow` (the client did not read its answers).', ['listener', 'reason']),
   c('horizond_tcp_read_pauses_total', 'Times reading a TCP connection paused at the pipelining limit.', ['listener']),
+  c('horizond_tcp_read_yields_total', 'Times a connection\'s reading yielded to other work after `server.tcp.messagesPerTurn` messages.', ['listener']),
 
   // Zone transfers, NOTIFY, secondary zones and update forwarding (xfr/metrics.ts).
   ...XFR_METRICS,
+
+  // Blocklists (blocking/metrics.ts).
+  ...BLOCKING_METRICS,
+
+  // Console and HTTP API (console/metrics.ts).
+  ...CONSOLE_METRICS,
 ]);

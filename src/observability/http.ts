@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { HealthSource } from './health.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * The operations listener (config `metrics.listen`, default 127.0.0.1:9153):
@@ -42,7 +43,7 @@ export class OpsHttpServer {
     const { address, port } = this.#opts;
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
-        reject(new Error(`metrics: cannot listen on ${hostPort(address, port)}: ${err.code ?? err.message}`));
+        reject(new HzError('HZ_ERR_METRICS_LISTEN', `metrics: cannot listen on ${hostPort(address, port)}: ${err.code ?? err.message}`, { cause: err }));
       };
       this.#server.once('error', onError);
       this.#server.listen({ host: address, port }, () => {

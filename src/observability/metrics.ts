@@ -1,5 +1,6 @@
 import { AggregatorRegistry, collectDefaultMetrics, Registry, type Metric, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { HORIZOND_METRICS } from './catalog.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * Prometheus metrics for one Server. Every value is read at scrape time: subsystems keep plain
@@ -113,8 +114,8 @@ export class Metrics implements MetricsSink {
   /** Adds a family (names must be unique and lint-clean; see lintMetric). */
   define(def: MetricDef): void {
     const problems = lintMetric(def);
-    if (problems.length > 0) throw new Error(`metrics: ${def.name}: ${problems.join('; ')}`);
-    if (this.#families.has(def.name)) throw new Error(`metrics: ${def.name} is defined twice`);
+    if (problems.length > 0) throw new HzError('HZ_ERR_METRICS_DEFINITION', `metrics: ${def.name}: ${problems.join('; ')}`);
+    if (this.#families.has(def.name)) throw new HzError('HZ_ERR_METRICS_DEFINITION', `metrics: ${def.name} is defined twice`);
     const family = new Family(def, this);
     this.#families.set(def.name, family);
     // Family has what the Registry reads of a metric (name, help, type, get, reset).
@@ -183,7 +184,7 @@ export class Metrics implements MetricsSink {
   /** MetricsSink: a counter or gauge sample. */
   value(name: string, labels: Labels | null, value: number): void {
     const f = this.#family(name, labels);
-    if (f.type === 'histogram') throw new Error(`metrics: ${name} is a histogram`);
+    if (f.type === 'histogram') throw new HzError('HZ_ERR_METRICS_DEFINITION', `metrics: ${name} is a histogram`);
     f.values.push({ value, labels: labels === null ? {} : { ...labels } });
   }
 
@@ -191,8 +192,8 @@ export class Metrics implements MetricsSink {
   histogram(name: string, labels: Labels | null, counts: ArrayLike<number>, sum: number): void {
     const f = this.#family(name, labels);
     const bounds = f.def.buckets;
-    if (f.type !== 'histogram' || bounds === undefined) throw new Error(`metrics: ${name} is not a histogram`);
-    if (counts.length !== bounds.length + 1) throw new Error(`metrics: ${name}: ${counts.length} counts for ${bounds.length} buckets`);
+    if (f.type !== 'histogram' || bounds === undefined) throw new HzError('HZ_ERR_METRICS_DEFINITION', `metrics: ${name} is not a histogram`);
+    if (counts.length !== bounds.length + 1) throw new HzError('HZ_ERR_METRICS_DEFINITION', `metrics: ${name}: ${counts.length} counts for ${bounds.length} buckets`);
     const base = labels === null ? {} : labels;
     let acc = 0;
     for (let i = 0; i < bounds.length; i++) {
@@ -207,11 +208,11 @@ export class Metrics implements MetricsSink {
 
   #family(name: string, labels: Labels | null): Family {
     const f = this.#families.get(name);
-    if (f === undefined) throw new Error(`metrics: ${name} is not defined`);
+    if (f === undefined) throw new HzError('HZ_ERR_METRICS_DEFINITION', `metrics: ${name} is not defined`);
     const names = f.def.labelNames;
     const given = labels === null ? 0 : Object.keys(labels).length;
     if (given !== names.length || (labels !== null && names.some((l) => labels[l] === undefined))) {
-      throw new Error(`metrics: ${name} takes labels [${names.join(', ')}]`);
+      throw new HzError('HZ_ERR_METRICS_DEFINITION', `metrics: ${name} takes labels [${names.join(', ')}]`);
     }
     return f;
   }

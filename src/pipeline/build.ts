@@ -30,6 +30,8 @@ import { TsigSigner, TsigStage } from './stages/tsig.js';
 import { UpdateForwardStage } from './stages/update-forward.js';
 import { UpdateStage } from './stages/update.js';
 import { XfrStage } from './stages/xfr.js';
+import { Blocking, BlockingCnameCheck, BlockingStage } from './stages/blocking.js';
+import type { BlockingManager } from '../blocking/manager.js';
 
 export interface PipelineDeps {
   config: Config;
@@ -47,6 +49,8 @@ export interface PipelineDeps {
   queryLog?: QueryLogOutput | null;
   /** Query workers (`server.workers` > 1): UPDATE and NOTIFY are handed to the owner worker. */
   relay?: Relay | null;
+  /** The server's blocklists (null: none configured or not wanted). */
+  blocking?: BlockingManager | null;
 }
 
 export interface BuiltPipeline extends Pipeline {
@@ -77,6 +81,10 @@ export interface BuiltPipeline extends Pipeline {
  * 2. authoritative: our zones answer first and to everyone (the site's names resolve even for
  *    clients that may not recurse).
  * 3. recursion-acl: from here on only clients allowed to recurse (never an open resolver).
+ * 3a. blocking: blocklists of the client's view, after recursion-acl (a client that may not
+ *    recurse is REFUSED, not told what is blocked) and before local-policy and the cache, so a
+ *    list change or a pause applies at once and the cache never holds a blocked answer. On the
+ *    way out its CNAME check runs first (CNAME cloaking in forwarded and cached answers).
  * 4. local-policy: names answered NXDOMAIN locally, before the cache so a policy change applies
  *    at once and before forward so they never leak upstream.
  * 5. cache: fresh hits copied and patched; stale answers per RFC 8767; misses go on.
@@ -92,6 +100,8 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
   // only), put back a PTR question translateReverse replaced, then translate addresses (last, so
   // it sees the final answer; the cache keeps the untranslated one).
   const post: PostStage[] = [];
+  const blocking = forwarding && deps.blocking && config.blocking ? new Blocking(deps.blocking, config.blocking, views, config.views.list) : null;
+  if (blocking) post.push(new BlockingCnameCheck(blocking));
   if (forwarding && views.views.some((v) => v.zoneMap.size > 0)) post.push(new LocalChainStage(views));
   if (views.translatesReverse) post.push(new ReverseQuestionStage());
   if (views.translates) post.push(new TranslateStage(views));
@@ -129,7 +139,8 @@ export function buildPipeline(deps: PipelineDeps): BuiltPipeline {
     }),
     ...(views.translatesReverse ? [new ReverseTranslateStage()] : []),
     new AuthoritativeStage(responder, viewZoneSource(views), recursion ? recursionAvailable(recursion, views) : noRecursion),
-    ...(resolver ? resolver.createStages(responder) : []),
+    // blocking right after recursion-acl, the first of the resolver's stages (see 3a above).
+    ...(resolver ? afterFirst(resolver.createStages(responder), blocking ? new BlockingStage(responder, blocking) : null) : []),
     new RefuseStage(responder),
   ];
   return {
@@ -182,4 +193,9 @@ const noRecursion = (): boolean => false;
 /** RA on authoritative answers: this client could recurse here (view permitting). */
 function recursionAvailable(allow: PrefixTrie<true>, views: ViewSet): (ctx: QueryContext) => boolean {
   return (ctx) => viewOf(ctx, views).recursion && allow.lookupString(ctx.address) === true;
+}
+
+/** `stage` inserted after the first of `stages` (null: `stages` unchanged). */
+function afterFirst(stages: Stage[], stage: Stage | null): Stage[] {
+  return stage === null ? stages : [stages[0]!, stage, ...stages.slice(1)];
 }

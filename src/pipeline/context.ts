@@ -2,10 +2,10 @@ import { QueryView } from '../wire/query-view.js';
 
 /** Where an answer came from: drives metrics labels, the query log and EDE. */
 export const AnswerSource = {
-  None: 0, Authoritative: 1, Cache: 2, Stale: 3, Upstream: 4, Local: 5, Refused: 6, Error: 7, Update: 8, Blocked: 9,
+  None: 0, Authoritative: 1, Cache: 2, Stale: 3, Upstream: 4, Local: 5, Refused: 6, Error: 7, Update: 8, Blocked: 9, Blocklist: 10,
 } as const;
 export type AnswerSource = (typeof AnswerSource)[keyof typeof AnswerSource];
-export const answerSourceNames = ['none', 'authoritative', 'cache', 'stale', 'upstream', 'local', 'refused', 'error', 'update', 'blocked'] as const;
+export const answerSourceNames = ['none', 'authoritative', 'cache', 'stale', 'upstream', 'local', 'refused', 'error', 'update', 'blocked', 'blocklist'] as const;
 
 export const TransportKind = { Udp: 0, Tcp: 1 } as const;
 export type TransportKind = (typeof TransportKind)[keyof typeof TransportKind];
@@ -55,11 +55,15 @@ export class QueryContext {
   edeText = '';
   /** Per-feature slots: the split-horizon view, the verified TSIG state. Typed by their owners. */
   view: unknown = null;
+  /** SCOPE PREFIX-LENGTH echoed in the answer's Client Subnet option (RFC 7871 §7.2.1); set by the view choice. */
+  ecsScope = 0;
   tsig: unknown = null;
   /** Display name of the upstream that answered (forwarded answers), for the query log. */
   upstream: string | null = null;
   /** Split-horizon translation rewrote an address in the answer (query log). */
   translated = false;
+  /** The blocking group that blocked this query (source Blocklist), else null (query log). */
+  blockedBy: string | null = null;
   /** Monotonic start time in ms (performance.now()). */
   start = 0;
   /** True once a response was sent or the query dropped; guards against double replies. */
@@ -79,9 +83,11 @@ export class QueryContext {
     this.ede = -1;
     this.edeText = '';
     this.view = null;
+    this.ecsScope = 0;
     this.tsig = null;
     this.upstream = null;
     this.translated = false;
+    this.blockedBy = null;
     this.start = now;
     this.done = false;
   }
@@ -97,9 +103,11 @@ export class QueryContext {
     c.ede = this.ede;
     c.edeText = this.edeText;
     c.view = this.view;
+    c.ecsScope = this.ecsScope;
     c.tsig = this.tsig;
     c.upstream = this.upstream;
     c.translated = this.translated;
+    c.blockedBy = this.blockedBy;
     return c;
   }
 }

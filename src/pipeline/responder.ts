@@ -100,7 +100,8 @@ export class Responder {
   }
 
   #optionsLength(ctx: QueryContext): number {
-    return ctx.ede >= 0 ? 6 + Buffer.byteLength(ctx.edeText) : 0;
+    const ecs = ecsOption(ctx);
+    return (ctx.ede >= 0 ? 6 + Buffer.byteLength(ctx.edeText) : 0) + (ecs >= 0 ? 4 + ctx.q.optionLen : 0);
   }
 
   #appendOpt(ctx: QueryContext, wire: Buffer): Buffer {
@@ -115,9 +116,20 @@ export class Responder {
     out[p++] = 0; // version 0
     out.writeUInt16BE(ctx.q.ednsDo ? 0x8000 : 0, p); p += 2;
     out.writeUInt16BE(optLen, p); p += 2;
+    const ecs = ecsOption(ctx);
+    if (ecs >= 0) {
+      // RFC 7871 §7.2.1: FAMILY, SOURCE PREFIX-LENGTH and ADDRESS as asked, our SCOPE PREFIX-LENGTH.
+      const n = ctx.q.optionLen;
+      out.writeUInt16BE(EdnsOption.ClientSubnet, p); p += 2;
+      out.writeUInt16BE(n, p); p += 2;
+      ctx.q.buf.copy(out, p, ecs, ecs + n);
+      out[p + 3] = ctx.ecsScope;
+      p += n;
+    }
     if (ctx.ede >= 0) {
+      const text = Buffer.byteLength(ctx.edeText);
       out.writeUInt16BE(EdnsOption.EDE, p); p += 2;
-      out.writeUInt16BE(2 + optLen - 6, p); p += 2;
+      out.writeUInt16BE(2 + text, p); p += 2;
       out.writeUInt16BE(ctx.ede, p); p += 2;
       p += out.write(ctx.edeText, p, 'utf8');
     }
@@ -139,7 +151,20 @@ export class Responder {
   }
 }
 
-/** Header (+ question if readable) with QR set and the given RCODE; RD and opcode echoed. */
+/**
+ * Offset of the query's Client Subnet option data (sets `ctx.q.optionLen`), or -1: only for a
+ * query that parsed (a malformed option got FORMERR and is not echoed).
+ */
+function ecsOption(ctx: QueryContext): number {
+  const q = ctx.q;
+  if (!q.hasEdns || q.error !== '' || q.ednsRdataLen === 0) return -1;
+  return q.clientSubnet();
+}
+
+/**
+ * Header (+ question if readable) with QR set and the given RCODE; the opcode echoed, and RD
+ * only for QUERY (RFC 1035 §4.1.1 defines RD for queries; other opcodes get it clear, as BIND).
+ */
 export function errorResponse(ctx: QueryContext, rcode: number): Buffer {
   const q = ctx.q;
   const src = ctx.msg;
@@ -147,7 +172,8 @@ export function errorResponse(ctx: QueryContext, rcode: number): Buffer {
   const len = withQuestion ? q.questionEnd : HEADER_SIZE;
   const out = Buffer.allocUnsafe(len);
   src.copy(out, 0, 0, len);
-  out[2] = 0x80 | (src[2]! & 0x79); // QR, opcode, RD kept; AA/TC cleared
+  const b2 = src[2]!;
+  out[2] = 0x80 | (b2 & 0x78) | ((b2 & 0x78) === 0 ? b2 & 0x01 : 0); // QR, opcode; RD for QUERY; AA/TC cleared
   out[3] = rcode & 0xf;
   out.writeUInt16BE(withQuestion ? 1 : 0, 4);
   out.fill(0, 6, 12);

@@ -1,4 +1,5 @@
 import type { QueryContext } from './context.js';
+import { HzError } from '../errors/index.js';
 
 /** What a stage did with the query. Error answers (REFUSED, SERVFAIL...) count as Answered. */
 export const Outcome = { Answered: 0, Dropped: 1, Pending: 2 } as const;
@@ -19,7 +20,7 @@ export abstract class Stage {
 
 /** Links stages in order and returns the head. Built once per runtime. */
 export function chain(stages: Stage[]): Stage {
-  if (stages.length === 0) throw new Error('pipeline: empty chain');
+  if (stages.length === 0) throw new HzError('HZ_ERR_INTERNAL', 'pipeline: empty chain');
   for (let i = 0; i < stages.length - 1; i++) stages[i]!.next = stages[i + 1]!;
   return stages[0]!;
 }

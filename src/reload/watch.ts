@@ -161,12 +161,20 @@ function identity(file: string): string {
   }
 }
 
-/** The files a configuration depends on: the config file itself and every zone file. */
+/**
+ * The files a configuration depends on: the config file itself, every zone file, and the
+ * resolv.conf that `forward.upstreams: system` reads (so its nameservers are re-read when it
+ * changes, e.g. a new DHCP lease or a VPN coming up).
+ */
 export function watchedFiles(config: Config): string[] {
   const files = new Set<string>([resolve(config.file)]);
+  if (config.forward.system !== null) files.add(config.forward.system.resolvConf);
   // A secondary zone's file is our own copy of the last transfer, rewritten by every transfer:
   // watching it would reload after each one.
   for (const z of config.zones) if (z.type !== 'secondary') files.add(z.file);
   for (const v of config.views.list) for (const z of v.zones) if (z.type !== 'secondary') files.add(z.file);
+  // Local blocklists: a change reloads, and the reload re-reads the lists that changed.
+  for (const g of config.blocking?.lists ?? []) for (const s of g.sources) if (s.kind === 'file') files.add(s.path);
+  for (const s of config.blocking?.allow ?? []) if (s.kind === 'file') files.add(s.path);
   return [...files];
 }

@@ -14,6 +14,7 @@ import { sendFresh, sendServfail, sendStale } from './cache/serve.js';
 import type { Clock } from './clock.js';
 import type { DomainMap } from '../wire/domain-map.js';
 import { Flight } from './flight.js';
+import { scrubAnswer } from './scrub.js';
 
 /** What the forwarder needs from an upstream group (resolver/upstream UpstreamGroup fits). */
 export interface UpstreamQuerier {
@@ -147,12 +148,16 @@ export class Forwarder {
     let packed: PackedAnswer;
     let ede = -1;
     try {
-      const v = this.#filter !== null ? this.#filter.filter(r.wire) : null;
+      // Records that are not part of the answer to the question go before anything else sees them.
+      const scrubbed = scrubAnswer(r.wire);
+      this.#cache.counters.scrubbed += scrubbed.removed;
+      const wire = scrubbed.wire;
+      const v = this.#filter !== null ? this.#filter.filter(wire) : null;
       if (v !== null && v.blocked) {
         ede = EdeCode.Blocked;
-        packed = emptyAnswer(packAnswer(r.wire, this.#s));
+        packed = emptyAnswer(packAnswer(wire, this.#s));
       } else {
-        packed = packAnswer(v !== null ? v.wire : r.wire, this.#s);
+        packed = packAnswer(v !== null ? v.wire : wire, this.#s);
       }
     } catch {
       return this.#failed(f, EdeCode.NetworkError);

@@ -12,6 +12,7 @@ import { DomainMap } from '../wire/domain-map.js';
 import { Forwarder, type AnswerFilter, type Routes, type UpstreamQuerier } from './forwarder.js';
 import { UpstreamGroup, type UpstreamGroupOptions, type UpstreamLogger, type UpstreamSpec } from './upstream/index.js';
 import type { UpstreamStats } from './upstream/types.js';
+import { HzError } from '../errors/index.js';
 
 /** Conditional forwarding: names at or below `name` go to these servers instead of the default ones. */
 export interface ForwardDomainOptions {
@@ -79,7 +80,7 @@ export class Resolver {
     this.clock = deps.clock ?? monotonicClock;
     this.resolutionTimeout = opts.resolutionTimeout ?? RESOLUTION_TIMEOUT_DEFAULT;
     if (!(this.resolutionTimeout > 0 && this.resolutionTimeout <= 60)) {
-      throw new RangeError(`resolutionTimeout: must be a number above 0 and up to 60, got ${this.resolutionTimeout}`);
+      throw new HzError('HZ_ERR_INVALID_ARGUMENT', `resolutionTimeout: must be a number above 0 and up to 60, got ${this.resolutionTimeout}`);
     }
     this.#filter = deps.filter ?? null;
     this.#allow = compileAllowList(opts.recursion?.allow ?? DEFAULT_RECURSION_ALLOW);
@@ -94,7 +95,7 @@ export class Resolver {
     };
     const domains = new DomainMap<UpstreamQuerier>();
     for (const d of opts.domains ?? []) {
-      if (d.upstreams.length === 0) throw new RangeError(`forward.domains: ${d.name} has no upstreams`);
+      if (d.upstreams.length === 0) throw new HzError('HZ_ERR_INVALID_ARGUMENT', `forward.domains: ${d.name} has no upstreams`);
       domains.set(d.name, group(d.upstreams));
     }
     const fallback = opts.upstreams && opts.upstreams.length > 0 ? group(opts.upstreams) : null;

@@ -1,18 +1,20 @@
 import { hostPort } from './address.js';
+import { HzError } from '../errors/index.js';
 
 /** What the listeners report when a socket cannot be opened at startup (always fatal). */
-export class ListenError extends Error {
+export class ListenError extends HzError {
   override readonly name = 'ListenError';
+  override readonly code = 'HZ_ERR_LISTEN';
   constructor(
     message: string,
     /** The system error code: EADDRINUSE, EACCES, EADDRNOTAVAIL... */
-    readonly code: string,
+    readonly errno: string,
     readonly protocol: 'udp' | 'tcp',
     readonly address: string,
     readonly port: number,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('HZ_ERR_LISTEN', message, options);
   }
 }
 

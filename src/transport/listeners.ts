@@ -4,6 +4,7 @@ import { ListenError } from './errors.js';
 import { silentLogger, type TransportLogger } from './logger.js';
 import { TcpServer, type TcpServerOptions } from './tcp-server.js';
 import { UdpServer, type UdpServerOptions } from './udp-server.js';
+import { HzError } from '../errors/index.js';
 
 export type Protocol = 'udp' | 'tcp';
 
@@ -119,7 +120,7 @@ export async function startPair<U extends Startable, T extends Startable>(
   newTcp: (address: string, port: number) => T,
   attempts: number,
 ): Promise<{ udp: U; tcp: T; address: string; port: number }> {
-  let last: unknown = new Error(`listeners: no attempt to bind ${address}`);
+  let last: unknown = new HzError('HZ_ERR_INTERNAL', `listeners: no attempt to bind ${address}`);
   for (let i = 0; i < attempts; i++) {
     const udp = newUdp(address, 0);
     const b = await udp.start();
@@ -129,7 +130,7 @@ export async function startPair<U extends Startable, T extends Startable>(
       return { udp, tcp, address: b.address, port: b.port };
     } catch (err) {
       await Promise.all([udp.close(), tcp.close()]);
-      if (!(err instanceof ListenError) || err.code !== 'EADDRINUSE') throw err;
+      if (!(err instanceof ListenError) || err.errno !== 'EADDRINUSE') throw err;
       last = err;
     }
   }

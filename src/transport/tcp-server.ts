@@ -4,6 +4,8 @@ import { hostPort, unmapIPv4 } from './address.js';
 import { listenError } from './errors.js';
 import { silentLogger, ThrottledWarn, type TransportLogger } from './logger.js';
 import { TcpConnection, type ConnectionHost, type TcpCounters, type TcpLimits } from './tcp-connection.js';
+import { HzError } from '../errors/index.js';
+import { Admission, ConnectionSlots } from './tcp-slots.js';
 
 export type { TcpCounters } from './tcp-connection.js';
 
@@ -14,12 +16,20 @@ export interface TcpServerOptions {
   port: number;
   /** For `::`: accept IPv6 only. */
   ipv6Only?: boolean;
-  /** Close a connection with nothing in flight and no data for this long (RFC 7766 §6.2.3). */
+  /** Close a connection with nothing in flight and no whole message for this long (RFC 7766 §6.2.3). */
   idleTimeoutMs?: number;
-  /** Connections beyond this are closed as soon as they are accepted. */
+  /** The idle timeout at a full listener (it shrinks from idleTimeoutMs once half the slots are used). */
+  minIdleTimeoutMs?: number;
+  /** Each whole message must arrive within this of its first byte. */
+  messageTimeoutMs?: number;
+  /** At this many connections an idle or stalled one is closed for a newcomer, else the newcomer is. */
   maxConnections?: number;
+  /** Connections one client (IPv4 address, IPv6 /64) may hold. */
+  maxConnectionsPerClient?: number;
   /** Reading pauses while this many queries of one connection are unanswered. */
   maxInflightPerConnection?: number;
+  /** Messages read from one connection before other work gets a turn. */
+  messagesPerTurn?: number;
   /** A client whose unsent answers exceed this many bytes is cut off. */
   maxPendingOutput?: number;
   /** listen(2) backlog. */
@@ -30,8 +40,12 @@ export interface TcpServerOptions {
 /** Defaults for the TCP listener, in one place. */
 export const tcpDefaults = {
   idleTimeoutMs: 10_000,
+  minIdleTimeoutMs: 200,
+  messageTimeoutMs: 1_000,
   maxConnections: 512,
+  maxConnectionsPerClient: 100,
   maxInflightPerConnection: 64,
+  messagesPerTurn: 16,
   maxPendingOutput: 1024 * 1024,
   backlog: 511,
 } as const;
@@ -42,17 +56,16 @@ export const tcpDefaults = {
  */
 export class TcpServer implements ReplySink, ConnectionHost {
   readonly counters: TcpCounters = {
-    accepted: 0, rejected: 0, active: 0, received: 0, sent: 0, dropped: 0, errors: 0,
-    late: 0, malformed: 0, idleClosed: 0, overflows: 0, pauses: 0,
+    accepted: 0, rejected: 0, clientRejected: 0, active: 0, received: 0, sent: 0, dropped: 0, errors: 0,
+    late: 0, malformed: 0, idleClosed: 0, slowClosed: 0, evicted: 0, overflows: 0, pauses: 0, yields: 0,
   };
   readonly limits: TcpLimits;
   readonly #handler: QueryHandler;
   readonly #opts: TcpServerOptions;
-  readonly #maxConnections: number;
+  readonly #slots: ConnectionSlots;
   readonly #log: TransportLogger;
   readonly #warn: ThrottledWarn;
   readonly #ctx = new QueryContext();
-  readonly #conns = new Set<TcpConnection>();
   #server: Server | null = null;
   #closing: Promise<void> | null = null;
   /** Set by close(): called when the last connection has gone. */
@@ -61,24 +74,36 @@ export class TcpServer implements ReplySink, ConnectionHost {
   constructor(handler: QueryHandler, opts: TcpServerOptions) {
     this.#handler = handler;
     this.#opts = opts;
+    const idleTimeoutMs = opts.idleTimeoutMs ?? tcpDefaults.idleTimeoutMs;
     this.limits = {
-      idleTimeoutMs: opts.idleTimeoutMs ?? tcpDefaults.idleTimeoutMs,
+      idleTimeoutMs,
+      minIdleTimeoutMs: Math.min(idleTimeoutMs, opts.minIdleTimeoutMs ?? tcpDefaults.minIdleTimeoutMs),
+      messageTimeoutMs: opts.messageTimeoutMs ?? tcpDefaults.messageTimeoutMs,
       maxInflightPerConnection: Math.max(1, opts.maxInflightPerConnection ?? tcpDefaults.maxInflightPerConnection),
+      messagesPerTurn: Math.max(1, opts.messagesPerTurn ?? tcpDefaults.messagesPerTurn),
       maxPendingOutput: opts.maxPendingOutput ?? tcpDefaults.maxPendingOutput,
     };
-    this.#maxConnections = opts.maxConnections ?? tcpDefaults.maxConnections;
+    this.#slots = new ConnectionSlots(this.limits, {
+      maxConnections: opts.maxConnections ?? tcpDefaults.maxConnections,
+      maxConnectionsPerClient: opts.maxConnectionsPerClient ?? tcpDefaults.maxConnectionsPerClient,
+    }, this.counters);
     this.#log = opts.logger ?? silentLogger;
     this.#warn = new ThrottledWarn(this.#log);
   }
 
   /** Open connections (for tests and diagnostics). */
   get connections(): ReadonlySet<TcpConnection> {
-    return this.#conns;
+    return this.#slots.connections;
+  }
+
+  /** The listener's slots (deadline sweep, admission); exposed for tests. */
+  get slots(): ConnectionSlots {
+    return this.#slots;
   }
 
   /** Starts listening. Rejects with a ListenError (EADDRINUSE, EACCES...) naming the address. */
   start(): Promise<{ address: string; port: number }> {
-    if (this.#server !== null || this.#closing !== null) return Promise.reject(new Error('tcp: start() called twice'));
+    if (this.#server !== null || this.#closing !== null) return Promise.reject(new HzError('HZ_ERR_INTERNAL', 'tcp: start() called twice'));
     const { address, port } = this.#opts;
     const server = createServer({ allowHalfOpen: true, noDelay: true });
     this.#server = server;
@@ -108,18 +133,18 @@ export class TcpServer implements ReplySink, ConnectionHost {
       socket.destroy();
       return;
     }
-    if (this.#conns.size >= this.#maxConnections) {
-      this.counters.rejected++;
-      this.#warn.warn({ limit: this.#maxConnections }, 'tcp: connection limit reached; closing new connections');
+    const plain = unmapIPv4(remote);
+    const family: 4 | 6 = socket.remoteFamily === 'IPv6' && plain === remote ? 6 : 4;
+    const admitted = this.#slots.admit(plain, family);
+    if (admitted !== Admission.Accepted) {
+      if (admitted === Admission.Full) this.#warn.warn({}, 'tcp: every connection slot is busy; closing new connections');
+      else this.#warn.warn({ client: plain }, 'tcp: a client reached its connection limit; closing its new connections');
       socket.destroy();
       return;
     }
-    const plain = unmapIPv4(remote);
-    const family: 4 | 6 = socket.remoteFamily === 'IPv6' && plain === remote ? 6 : 4;
     const conn = new TcpConnection(socket, this, plain, socket.remotePort ?? 0, family);
-    this.#conns.add(conn);
+    this.#slots.add(conn);
     this.counters.accepted++;
-    this.counters.active = this.#conns.size;
   };
 
   /** ConnectionHost: one complete message from a connection. */
@@ -153,9 +178,8 @@ export class TcpServer implements ReplySink, ConnectionHost {
 
   /** ConnectionHost: the socket closed. */
   release(conn: TcpConnection): void {
-    this.#conns.delete(conn);
-    this.counters.active = this.#conns.size;
-    if (this.#conns.size === 0 && this.#drained !== null) this.#drained();
+    this.#slots.remove(conn);
+    if (this.#slots.size === 0 && this.#drained !== null) this.#drained();
   }
 
   /** ConnectionHost: a client stopped reading its answers. */
@@ -179,13 +203,13 @@ export class TcpServer implements ReplySink, ConnectionHost {
     const graceMs = opts.graceMs ?? 0;
     const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     const connectionsClosed = new Promise<void>((resolve) => {
-      for (const conn of this.#conns) conn.shutdown();
-      if (this.#conns.size === 0) {
+      for (const conn of this.#slots.connections) conn.shutdown();
+      if (this.#slots.size === 0) {
         resolve();
         return;
       }
       const timer = setTimeout(() => {
-        for (const conn of this.#conns) conn.destroy();
+        for (const conn of [...this.#slots.connections]) conn.destroy();
       }, graceMs);
       this.#drained = () => {
         clearTimeout(timer);
@@ -193,6 +217,7 @@ export class TcpServer implements ReplySink, ConnectionHost {
       };
     });
     this.#closing = Promise.all([listenerClosed, connectionsClosed]).then(() => {
+      this.#slots.stop();
       this.#log.info({ address: this.#opts.address }, 'tcp: closed');
     });
     return this.#closing;

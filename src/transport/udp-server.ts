@@ -3,6 +3,7 @@ import { QueryContext, TransportKind, type QueryHandler, type ReplySink } from '
 import { hostPort, isIPv6Literal, unmapIPv4 } from './address.js';
 import { listenError } from './errors.js';
 import { silentLogger, ThrottledWarn, type TransportLogger } from './logger.js';
+import { HzError } from '../errors/index.js';
 
 export interface UdpServerOptions {
   /** IPv4 or IPv6 literal to bind (`0.0.0.0`, `::`, `127.0.0.1`...). */
@@ -78,7 +79,7 @@ export class UdpServer implements ReplySink {
 
   /** Binds the socket. Rejects with a ListenError (EADDRINUSE, EACCES...) naming the address. */
   start(): Promise<{ address: string; port: number }> {
-    if (this.#state !== State.Idle) return Promise.reject(new Error('udp: start() called twice'));
+    if (this.#state !== State.Idle) return Promise.reject(new HzError('HZ_ERR_INTERNAL', 'udp: start() called twice'));
     const { address, port } = this.#opts;
     const socket = createSocket({ type: this.#v6 ? 'udp6' : 'udp4', ipv6Only: this.#opts.ipv6Only === true, lookup: literalLookup });
     this.#socket = socket;

@@ -1,4 +1,5 @@
 import { nameToWire } from '../wire/name.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * The TSIG HMAC algorithms of RFC 8945 §6 (and RFC 4635). `name` is the canonical algorithm
@@ -66,7 +67,7 @@ export function parseAlgorithm(spec: string, digestBits = 0): AlgorithmSpec {
   if (!algorithm) {
     const m = /^(.*)-(\d{1,4})$/.exec(spec);
     algorithm = m ? algorithmByName(m[1]!) : undefined;
-    if (!algorithm || bits !== 0) throw new RangeError(`unsupported TSIG algorithm "${spec}"`);
+    if (!algorithm || bits !== 0) throw new HzError('HZ_ERR_TSIG_KEY', `unsupported TSIG algorithm "${spec}"`);
     bits = Number(m![2]);
   }
   return { algorithm, digestBits: checkDigestBits(algorithm, bits) };
@@ -76,7 +77,8 @@ export function parseAlgorithm(spec: string, digestBits = 0): AlgorithmSpec {
 export function checkDigestBits(algorithm: TsigAlgorithm, bits: number): number {
   if (bits === 0 || bits === algorithm.size * 8) return 0;
   if (!Number.isInteger(bits) || bits % 8 !== 0 || bits > algorithm.size * 8 || bits < algorithm.minSize * 8) {
-    throw new RangeError(
+    throw new HzError(
+      'HZ_ERR_TSIG_KEY',
       `${algorithm.id}: digest bits must be a multiple of 8 between ${algorithm.minSize * 8} and ${algorithm.size * 8}, got ${bits}`,
     );
   }

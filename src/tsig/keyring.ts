@@ -2,6 +2,7 @@ import { createHmac, createSecretKey, type Hmac, type KeyObject } from 'node:cry
 import { inspect } from 'node:util';
 import { canonicalName, fqdn, nameToWire } from '../wire/name.js';
 import { checkDigestBits, parseAlgorithm, type TsigAlgorithm } from './algorithms.js';
+import { HzError } from '../errors/index.js';
 
 /** What configuration provides for one key. */
 export interface TsigKeyInit {
@@ -44,7 +45,7 @@ export class TsigKey {
     this.digestBits = init.digestBits ? checkDigestBits(spec.algorithm, init.digestBits) : spec.digestBits;
     this.macSize = this.digestBits ? this.digestBits / 8 : this.algorithm.size;
     const raw = typeof init.secret === 'string' ? decodeSecret(init.secret, this.name) : init.secret;
-    if (raw.length === 0) throw new RangeError(`TSIG key ${this.name}: empty secret`);
+    if (raw.length === 0) throw new HzError('HZ_ERR_TSIG_KEY', `TSIG key ${this.name}: empty secret`);
     this.#secret = createSecretKey(raw);
   }
 
@@ -73,7 +74,7 @@ export class TsigKey {
 
 function decodeSecret(text: string, name: string): Buffer {
   const compact = text.replace(/\s+/g, '');
-  if (!BASE64.test(compact)) throw new RangeError(`TSIG key ${name}: secret is not valid base64`);
+  if (!BASE64.test(compact)) throw new HzError('HZ_ERR_TSIG_KEY', `TSIG key ${name}: secret is not valid base64`);
   return Buffer.from(compact, 'base64');
 }
 
@@ -88,7 +89,7 @@ export class Keyring {
   /** Adds a key; a second key with the same name is an error. */
   add(key: TsigKeyInit | TsigKey): TsigKey {
     const k = key instanceof TsigKey ? key : new TsigKey(key);
-    if (this.#keys.has(k.name)) throw new RangeError(`duplicate TSIG key ${k.name}`);
+    if (this.#keys.has(k.name)) throw new HzError('HZ_ERR_TSIG_KEY', `duplicate TSIG key ${k.name}`);
     this.#keys.set(k.name, k);
     return k;
   }

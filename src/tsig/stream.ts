@@ -1,6 +1,7 @@
 import type { TsigKey } from './keyring.js';
 import { signContinuation, signResponse, DEFAULT_FUDGE } from './sign.js';
 import { verifyContinuation, verifyResponse, type VerifyResult } from './verify.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * Multi-message TCP replies (zone transfers), RFC 8945 §5.3.1. The first message is signed like
@@ -42,8 +43,8 @@ export class TsigStreamSigner {
    * row (the last message of the stream must be signed too: end with `sign()`).
    */
   skip(msg: Buffer): Buffer {
-    if (this.#first) throw new RangeError('the first message of a TSIG stream must be signed');
-    if (this.#pending.length >= MAX_UNSIGNED_IN_ROW) throw new RangeError(`more than ${MAX_UNSIGNED_IN_ROW} unsigned messages in a row`);
+    if (this.#first) throw new HzError('HZ_ERR_TSIG_STREAM', 'the first message of a TSIG stream must be signed');
+    if (this.#pending.length >= MAX_UNSIGNED_IN_ROW) throw new HzError('HZ_ERR_TSIG_STREAM', `more than ${MAX_UNSIGNED_IN_ROW} unsigned messages in a row`);
     this.#pending.push(Buffer.from(msg)); // the caller may reuse its buffer
     return msg;
   }

@@ -6,12 +6,13 @@ import { canonicalName } from '../wire/name.js';
 import type { UpdateAudit } from './audit.js';
 import type { Journal } from './journal.js';
 import type { JournalRecord } from './journal-format.js';
-import { DynamicLayer } from './layer.js';
+import { DynamicLayer, type LayerEntry } from './layer.js';
 import { fail, type Failure } from './outcome.js';
 import { UpdateGuard } from './policy.js';
 import { processUpdate, type Processed, type UpdateRequest } from './process.js';
 import { maxSerial, nextSerial, serialGt, withSerial } from './serial.js';
 import { sameZoneData, scavengeChanges } from './upkeep.js';
+import { codeOf } from '../errors/index.js';
 
 /** What the sender of an update gets back. */
 export interface UpdateResult {
@@ -139,6 +140,11 @@ export class DynamicZone {
   }
 
   /** Number of RRsets (including remembered deletions) in the dynamic layer. */
+  /** The RRsets updates wrote (after images, empty rdata for deletions), with when. */
+  dynamicEntries(): IterableIterator<LayerEntry> {
+    return this.#layer.entries();
+  }
+
   get dynamicSize(): number {
     return this.#layer.size;
   }
@@ -296,7 +302,7 @@ export class DynamicZone {
     };
     const done = j.compact(snapshot).then(
       () => { this.#audit.counters.compactions++; },
-      (err: Error) => { this.#audit.log.error({ zone: this.origin, err: err.message }, 'journal compaction failed; the journal keeps growing until one succeeds'); },
+      (err: Error) => { this.#audit.log.error({ zone: this.origin, err: err.message, code: codeOf(err) }, 'journal compaction failed; the journal keeps growing until one succeeds'); },
     );
     this.#compaction = done.finally(() => { this.#compaction = null; });
   }
@@ -308,7 +314,7 @@ export class DynamicZone {
   }
 
   #party(req: UpdateRequest): { client: string; key: string | null; zone: string } {
-    return { client: req.address, key: req.key, zone: this.origin };
+    return { client: req.address, key: req.key ?? (req.token ? `token:${req.token}` : null), zone: this.origin };
   }
 
   #refuse(req: UpdateRequest, f: Failure): UpdateResult {

@@ -1,5 +1,6 @@
 import { decodeRecords, frameRecord, salvageRecords, type DecodedRecords, type RecordReader, type SalvagedRecord } from '../util/record-file.js';
 import type { RRsetChange } from '../zone/zone.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * The journal file format. A file starts with the 8-byte magic `HZJRNL01`, then records:
@@ -90,7 +91,7 @@ function parsePayload(payload: Buffer): JournalRecord | null {
     const o = JSON.parse(payload.toString('utf8')) as { q: number; t: number; s: number; k: string; c: WireChange[] };
     if (!Number.isSafeInteger(o.q) || !Number.isFinite(o.t) || !Number.isInteger(o.s) || (o.k !== 'u' && o.k !== 's') || !Array.isArray(o.c)) return null;
     const changes: JournalChange[] = o.c.map(([name, type, ttl, rd, at]) => {
-      if (typeof name !== 'string' || !Number.isInteger(type) || !Number.isInteger(ttl) || !Array.isArray(rd)) throw new TypeError('bad change');
+      if (typeof name !== 'string' || !Number.isInteger(type) || !Number.isInteger(ttl) || !Array.isArray(rd)) throw new HzError('HZ_ERR_JOURNAL_RECORD', 'bad change');
       const rdata = rd.map((b) => new Uint8Array(Buffer.from(b, 'base64')));
       return at === undefined ? { name, type, ttl, rdata } : { name, type, ttl, rdata, at };
     });

@@ -2,6 +2,7 @@ import { closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, openSync
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeJournal, encodeRecord, encodeRecordGently, MAGIC, salvageJournal, type JournalRecord } from './journal-format.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * One zone's journal file in the data directory: every applied update is appended as one
@@ -53,10 +54,9 @@ export interface JournalDamage {
 }
 
 /** A journal damaged before its end, opened with `onCorrupt: refuse`: the zone is not served. */
-export class JournalDamagedError extends Error {
-  readonly code = 'HZ_ERR_JOURNAL_DAMAGED';
+export class JournalDamagedError extends HzError {
   constructor(readonly damage: JournalDamage) {
-    super(describeDamage(damage));
+    super('HZ_ERR_JOURNAL_DAMAGED', describeDamage(damage));
   }
 }
 
@@ -170,7 +170,7 @@ export class Journal {
    * uses the journal (the serial floor written after a truncating repair).
    */
   appendSync(records: readonly JournalRecord[]): void {
-    if (this.readOnly) throw new Error(`journal ${this.path} is open read-only`);
+    if (this.readOnly) throw new HzError('HZ_ERR_JOURNAL_READONLY', `journal ${this.path} is open read-only`);
     const data = Buffer.concat(records.map(encodeRecord));
     const fd = openSync(this.path, 'r+');
     try {
@@ -205,7 +205,7 @@ export class Journal {
    * refuses every later append (the zone stays read-only until restart).
    */
   append(records: readonly JournalRecord[]): Promise<void> {
-    if (this.readOnly) return Promise.reject(new Error(`journal ${this.path} is open read-only`));
+    if (this.readOnly) return Promise.reject(new HzError('HZ_ERR_JOURNAL_READONLY', `journal ${this.path} is open read-only`));
     const data = Buffer.concat(records.map(encodeRecord));
     return this.#exclusive(async () => {
       if (this.#broken) throw this.#broken;
@@ -223,7 +223,7 @@ export class Journal {
           await fh.truncate(this.#size);
           await fh.datasync();
         } catch (again) {
-          this.#broken = new Error(`journal ${this.path} is unusable after a failed write: ${(again as Error).message}`);
+          this.#broken = new HzError('HZ_ERR_JOURNAL_BROKEN', `journal ${this.path} is unusable after a failed write: ${(again as Error).message}`, { cause: again });
         }
         throw err;
       }
@@ -245,9 +245,9 @@ export class Journal {
    * directory sync hold appends back. On any failure the old file stays in use, complete.
    */
   async compact(snapshot: JournalRecord): Promise<void> {
-    if (this.readOnly) throw new Error(`journal ${this.path} is open read-only`);
+    if (this.readOnly) throw new HzError('HZ_ERR_JOURNAL_READONLY', `journal ${this.path} is open read-only`);
     if (this.#broken) throw this.#broken;
-    if (this.#tail !== null) throw new Error(`journal ${this.path} is already being compacted`);
+    if (this.#tail !== null) throw new HzError('HZ_ERR_JOURNAL_BUSY', `journal ${this.path} is already being compacted`);
     this.#tail = [];
     const tmp = `${this.path}.tmp`;
     let out: FileHandle | null = null;

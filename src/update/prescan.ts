@@ -1,5 +1,5 @@
 import { RClass, RCode, RRType, classToString, typeToString } from '../wire/constants.js';
-import { isSubdomain } from '../wire/name.js';
+import { canonicalName, isSubdomain } from '../wire/name.js';
 import { MAX_TTL } from '../zone/ttl.js';
 import type { Zone } from '../zone/zone.js';
 import type { UpdateRR } from './message.js';
@@ -11,6 +11,8 @@ import { isMetaType } from './prereq.js';
 export interface Requester {
   /** Canonical TSIG key name, or null when unsigned. */
   readonly key: string | null;
+  /** The console token of a change made over the HTTP API (never together with a key). */
+  readonly token?: string | null;
   readonly address: string;
 }
 
@@ -24,10 +26,12 @@ export interface Requester {
  * - class NONE (delete one RR): TTL 0, a data type;
  * - any other class: FORMERR;
  * - then a rule must permit the change, and with protectStatic the owner must not be a name the
- *   zone file defines (REFUSED).
+ *   zone file defines (REFUSED) — except for the deletes RFC 2136 §3.4.2.3/§3.4.2.4 tell the
+ *   server to ignore (the apex SOA or NS RRset, any SOA record): those change nothing, so they
+ *   pass here and apply.ts skips them, and the update gets NOERROR as from BIND.
  */
 export function prescan(
-  updates: readonly UpdateRR[], zclass: number, staticZone: Zone, guard: UpdateGuard, who: Requester & { key: string },
+  updates: readonly UpdateRR[], zclass: number, staticZone: Zone, guard: UpdateGuard, who: Requester,
 ): Failure | null {
   const origin = staticZone.origin;
   for (let i = 0; i < updates.length; i++) {
@@ -36,13 +40,20 @@ export function prescan(
     if (!isSubdomain(rr.name, origin)) return fail(RCode.NotZone, 'notzone', `${what}: outside zone ${origin}`);
     const bad = format(rr, zclass);
     if (bad) return fail(RCode.FormErr, 'formerr', `${what}: ${bad}`);
-    const denied = guard.permit(who.key, who.address, rr, zclass);
+    const denied = guard.permit(who.key, who.address, rr, zclass, who.token ?? null);
     if (denied) return denied;
-    if (guard.protectStatic && (staticZone.node(rr.name)?.rrsets.size ?? 0) > 0) {
+    if (guard.protectStatic && !ignoredDelete(rr, staticZone) && (staticZone.node(rr.name)?.rrsets.size ?? 0) > 0) {
       return fail(RCode.Refused, 'static', `${what}: ${rr.name} is defined in the zone file and protected (protectStatic)`);
     }
   }
   return null;
+}
+
+/** A delete the RFC says to skip silently (see apply.ts): deleting the apex SOA/NS RRset, or an SOA record. */
+function ignoredDelete(rr: UpdateRR, zone: Zone): boolean {
+  if (rr.class === RClass.NONE) return rr.type === RRType.SOA;
+  if (rr.class !== RClass.ANY || (rr.type !== RRType.SOA && rr.type !== RRType.NS)) return false;
+  return canonicalName(rr.name) === zone.key;
 }
 
 /** What is wrong with the record's form, or null. */

@@ -33,8 +33,8 @@ export function processUpdate(zone: Zone, staticZone: Zone, guard: UpdateGuard, 
   const zclass = req.msg.zone.class;
   const draft = new Draft(zone);
   const failure = checkPrerequisites(draft, req.msg.prereqs, zclass)
-    ?? guard.admit(req.key, req.address)
-    ?? prescan(req.msg.updates, zclass, staticZone, guard, { key: req.key!, address: req.address });
+    ?? guard.admit(req.key, req.address, req.token ?? null)
+    ?? prescan(req.msg.updates, zclass, staticZone, guard, req);
   if (failure) return { failure, changes: [], zone };
   const soaReplaced = applyUpdates(draft, req.msg.updates, zclass);
   const changes = draft.changes();

@@ -1,3 +1,4 @@
+import { HzError } from '../errors/index.js';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -35,9 +36,9 @@ export class DataDirLock {
         server.listen({ path: name, exclusive: true }, () => { server.off('error', fail); ok(); });
       });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw new HzError('HZ_ERR_DATADIR_LOCK', `cannot lock the data directory ${abs}: ${(err as Error).message}`);
       const owner = await holder(name);
-      throw Object.assign(new Error(`data directory ${abs} is in use by horizond${owner ? ` pid ${owner}` : ''}; two servers must not share journals`), { code: 'HZ_ERR_DATADIR_LOCKED' });
+      throw new HzError('HZ_ERR_DATADIR_LOCKED', `data directory ${abs} is in use by horizond${owner ? ` pid ${owner}` : ''}; two servers must not share journals`);
     }
     server.unref();
     // Versions before this lock left a pid file; it means nothing now.

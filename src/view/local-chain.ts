@@ -28,7 +28,7 @@ function u16(b: Uint8Array, p: number): number {
  * Copies the possibly compressed name at `buf[p..]` uncompressed into `out`; false when it is
  * malformed (pointers must point backwards, the name must fit 255 bytes).
  */
-function copyName(buf: Uint8Array, p: number, end: number, out: Uint8Array): boolean {
+export function copyName(buf: Uint8Array, p: number, end: number, out: Uint8Array): boolean {
   let o = 0;
   let limit = p;
   for (let hops = 0; hops < 128; hops++) {

@@ -1,6 +1,7 @@
 import type { IPv4, IPv6 } from 'ipaddr.js';
 import { addressBits, isIPv4Mapped, parseIPv4, parseIPv6, readIPv4, type Family } from './address.js';
 import { StrideTable } from './stride-table.js';
+import { HzError } from '../errors/index.js';
 
 /** The network part of a prefix: 4 or 16 bytes, or an address parsed by ipaddr.js. */
 export type PrefixAddress = ArrayLike<number> | IPv4 | IPv6;
@@ -30,11 +31,11 @@ export function prefixBytes(address: PrefixAddress): Uint8Array {
   const raw = typeof (address as IPv4).toByteArray === 'function'
     ? (address as IPv4 | IPv6).toByteArray()
     : (address as ArrayLike<number>);
-  if (raw.length !== 4 && raw.length !== 16) throw new RangeError(`view: an address has 4 or 16 bytes, got ${raw.length}`);
+  if (raw.length !== 4 && raw.length !== 16) throw new HzError('HZ_ERR_INVALID_ARGUMENT', `view: an address has 4 or 16 bytes, got ${raw.length}`);
   const out = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const b = raw[i]!;
-    if (!Number.isInteger(b) || b < 0 || b > 255) throw new RangeError(`view: address byte ${i} is not an octet: ${b}`);
+    if (!Number.isInteger(b) || b < 0 || b > 255) throw new HzError('HZ_ERR_INVALID_ARGUMENT', `view: address byte ${i} is not an octet: ${b}`);
     out[i] = b;
   }
   return out;
@@ -44,7 +45,7 @@ export function prefixBytes(address: PrefixAddress): Uint8Array {
 export function checkPrefixLength(length: number, family: Family): number {
   const max = addressBits(family);
   if (!Number.isInteger(length) || length < 0 || length > max) {
-    throw new RangeError(`view: prefix length must be an integer 0..${max} for IPv${family}, got ${length}`);
+    throw new HzError('HZ_ERR_INVALID_ARGUMENT', `view: prefix length must be an integer 0..${max} for IPv${family}, got ${length}`);
   }
   return length;
 }

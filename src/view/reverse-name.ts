@@ -1,4 +1,5 @@
 import { addressBits, formatAddress, parseAddress, type Family } from './address.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * Reverse-mapping names (RFC 1035 §3.5 `in-addr.arpa.`, RFC 3596 §2.5 nibble `ip6.arpa.`) to and
@@ -24,12 +25,12 @@ export interface ReversePrefix {
  * 4 for IPv6 (classless RFC 2317 names are a zone-data convention, not produced here).
  */
 export function reverseName(address: ArrayLike<number>, bits?: number): string {
-  if (address.length !== 4 && address.length !== 16) throw new RangeError(`view: an address has 4 or 16 bytes, got ${address.length}`);
+  if (address.length !== 4 && address.length !== 16) throw new HzError('HZ_ERR_INVALID_ARGUMENT', `view: an address has 4 or 16 bytes, got ${address.length}`);
   const family: Family = address.length === 4 ? 4 : 6;
   const n = bits ?? addressBits(family);
   const step = family === 4 ? 8 : 4;
   if (!Number.isInteger(n) || n < 0 || n > addressBits(family) || n % step !== 0) {
-    throw new RangeError(`view: reverse name of IPv${family} needs a bit count 0..${addressBits(family)} in steps of ${step}, got ${n}`);
+    throw new HzError('HZ_ERR_INVALID_ARGUMENT', `view: reverse name of IPv${family} needs a bit count 0..${addressBits(family)} in steps of ${step}, got ${n}`);
   }
   let out = '';
   if (family === 4) {
@@ -47,7 +48,7 @@ export function reverseName(address: ArrayLike<number>, bits?: number): string {
 export function addressToReverseName(address: string): string {
   const b = new Uint8Array(16);
   const family = parseAddress(address, b);
-  if (family === 0) throw new RangeError(`view: not an IP address: "${address}"`);
+  if (family === 0) throw new HzError('HZ_ERR_INVALID_ARGUMENT', `view: not an IP address: "${address}"`);
   return reverseName(family === 4 ? b.subarray(0, 4) : b);
 }
 

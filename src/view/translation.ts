@@ -1,6 +1,7 @@
 import { addressBits, addressSize, formatAddress, parseAddress, type Family } from './address.js';
 import { checkPrefixLength, prefixBytes, PrefixTrie, type PrefixAddress } from './prefix-trie.js';
 import { parseReverseName, reverseName } from './reverse-name.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * 1:1 address translation for split horizon (hairpin NAT): the public zone holds the external
@@ -60,7 +61,7 @@ export class AddressTranslation {
       const external = prefixBytes(rule.external);
       const internal = prefixBytes(rule.internal);
       if (external.length !== internal.length) {
-        throw new RangeError(`view: translation rule ${i}: external and internal are not the same address family`);
+        throw new HzError('HZ_ERR_INVALID_ARGUMENT', `view: translation rule ${i}: external and internal are not the same address family`);
       }
       const family: Family = external.length === 4 ? 4 : 6;
       const length = checkPrefixLength(rule.length ?? addressBits(family), family);
@@ -120,7 +121,7 @@ export class AddressTranslation {
   static #run(trie: PrefixTrie<Rewrite>, buf: Uint8Array, offset: number, family: Family): boolean {
     const size = addressSize(family);
     if (offset < 0 || offset + size > buf.length) {
-      throw new RangeError(`view: no ${size}-byte address at offset ${offset} of a ${buf.length}-byte buffer`);
+      throw new HzError('HZ_ERR_INVALID_ARGUMENT', `view: no ${size}-byte address at offset ${offset} of a ${buf.length}-byte buffer`);
     }
     const r = trie.lookupBytes(buf, family, size * 8, offset);
     if (r === undefined) return false;

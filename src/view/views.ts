@@ -1,3 +1,4 @@
+import { EcsScope } from './ecs-scope.js';
 import type { ViewConfig, ViewsConfig, ZoneConfig } from '../config/types.js';
 import { DomainMap } from '../wire/domain-map.js';
 import { EdnsOption } from '../wire/constants.js';
@@ -113,6 +114,8 @@ export interface ViewClient {
   readonly address: string;
   readonly q: QueryView;
   view: unknown;
+  /** SCOPE PREFIX-LENGTH for the answer's Client Subnet echo. */
+  ecsScope: number;
 }
 
 const ECS_IPV4 = 1;
@@ -123,13 +126,15 @@ export class ViewSet {
   readonly views: readonly View[];
   readonly #clients: PrefixTrie<View>;
   readonly #trusted: PrefixTrie<true> | null;
+  readonly #scope: EcsScope;
   readonly #byName: ReadonlyMap<string, View>;
   readonly #global: ZoneStore;
 
-  constructor(views: readonly View[], clients: PrefixTrie<View>, trusted: PrefixTrie<true> | null, global: ZoneStore) {
+  constructor(views: readonly View[], clients: PrefixTrie<View>, trusted: PrefixTrie<true> | null, global: ZoneStore, scope: EcsScope = new EcsScope([])) {
     this.views = views;
     this.#clients = clients;
     this.#trusted = trusted;
+    this.#scope = scope;
     this.#byName = new Map(views.map((v) => [v.name, v]));
     this.#global = global;
   }
@@ -182,7 +187,10 @@ export class ViewSet {
     const q = client.q;
     if (this.#trusted !== null && q.hasEdns) {
       const at = q.findOption(EdnsOption.ClientSubnet);
-      if (at >= 0 && this.#trusted.lookupString(client.address) === true) v = this.#byEcs(q.buf, at, q.optionLen);
+      if (at >= 0 && this.#trusted.lookupString(client.address) === true) {
+        v = this.#byEcs(q.buf, at, q.optionLen);
+        client.ecsScope = this.#scope.of(q.buf, at, q.optionLen);
+      }
     }
     if (v === undefined) v = this.#clients.lookupString(client.address);
     const view = v ?? null;
@@ -245,7 +253,7 @@ export function compileViews(
     trusted = new PrefixTrie<true>();
     for (const p of config.trustedForwarders) trusted.insert(p.bytes, p.length, true);
   }
-  return new ViewSet(views, clients, trusted, global);
+  return new ViewSet(views, clients, trusted, global, new EcsScope(config.list.flatMap((vc, i) => vc.match.map((p) => ({ bytes: p.bytes, length: p.length, view: views[i]! })))));
 }
 
 function compileView(

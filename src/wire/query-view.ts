@@ -1,4 +1,5 @@
 import { EdnsOption, HEADER_SIZE, RRType } from './constants.js';
+import { checkEdnsOptions } from './edns-check.js';
 
 /**
  * Hot-path reader: everything needed to route and answer a query, read straight from the raw
@@ -112,6 +113,11 @@ export class QueryView {
         this.ednsDo = (buf[np + 6]! & 0x80) !== 0;
         this.ednsRdataStart = np + 10;
         this.ednsRdataLen = rdlen;
+        if (rdlen > 0) {
+          // Malformed options are FORMERR (as BIND answers); hasEdns stays set so it carries OPT.
+          const why = checkEdnsOptions(buf, np + 10, rdlen, (this.flags & 0x8000) === 0);
+          if (why !== '') return this.fail(why);
+        }
       } else {
         this.hasOtherAdditional = true;
         this.lastOtherStart = start;

@@ -1,18 +1,15 @@
+import { HzError, type HzErrorCode } from '../errors/index.js';
 /**
  * A zone transfer, NOTIFY or forwarded update that failed: broken stream, TSIG failure, refused,
  * timed out. `code` is stable for logs and tests.
  */
-export class XfrError extends Error {
+export class XfrError extends HzError {
   override readonly name = 'XfrError';
-  constructor(message: string, readonly code: XfrErrorCode = 'HZ_ERR_XFR_PROTOCOL') {
-    super(message);
+  declare readonly code: XfrErrorCode;
+  constructor(message: string, code: XfrErrorCode = 'HZ_ERR_XFR_PROTOCOL') {
+    super(code, message);
   }
 }
 
-export type XfrErrorCode =
-  | 'HZ_ERR_XFR_PROTOCOL'
-  | 'HZ_ERR_XFR_TIMEOUT'
-  | 'HZ_ERR_XFR_NETWORK'
-  | 'HZ_ERR_XFR_TSIG'
-  | 'HZ_ERR_XFR_RCODE'
-  | 'HZ_ERR_XFR_ZONE';
+/** The HZ_ERR_XFR_* codes of src/errors. */
+export type XfrErrorCode = Extract<HzErrorCode, `HZ_ERR_XFR_${string}`>;

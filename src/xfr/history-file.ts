@@ -10,6 +10,7 @@ import { diffSize, serialOf, type ZoneDiff } from './diff.js';
 import type { Logger } from '../observability/log.js';
 import type { Zone } from '../zone/zone.js';
 import { XfrHistory, type HistoryLimits, type HistorySink } from './history.js';
+import { codeOf, HzError } from '../errors/index.js';
 
 /**
  * The IXFR history of one zone on disk, `<dataDir>/<zone>.ixfr`, so that a restarted primary
@@ -46,10 +47,9 @@ export interface LoadedHistory {
 }
 
 /** A history file damaged before its end, opened with `refuse`: left as it is. */
-export class HistoryDamagedError extends Error {
-  readonly code = 'HZ_ERR_HISTORY_DAMAGED';
+export class HistoryDamagedError extends HzError {
   constructor(readonly path: string, readonly problem: string, readonly offset: number, readonly bytes: number, readonly copy: string) {
-    super(`IXFR history ${path} is damaged: ${problem}; ${bytes} byte(s) from offset ${offset} on would be dropped; copy kept as ${copy}`);
+    super('HZ_ERR_HISTORY_DAMAGED', `IXFR history ${path} is damaged: ${problem}; ${bytes} byte(s) from offset ${offset} on would be dropped; copy kept as ${copy}`);
   }
 }
 
@@ -185,7 +185,7 @@ export class HistoryFile implements HistorySink {
 export function openHistory(path: string, limits: HistoryLimits, first: Zone, log: Logger, onCorrupt: JournalOnCorrupt = 'refuse', damaged?: (err: HistoryDamagedError) => void): { history: XfrHistory; file: HistoryFile } | null {
   const zone = first.key;
   try {
-    const loaded = HistoryFile.open(path, limits, (err) => log.error({ zone, file: path, err: err.message }, 'IXFR history file not written'), onCorrupt);
+    const loaded = HistoryFile.open(path, limits, (err) => log.error({ zone, file: path, err: err.message, code: codeOf(err) }, 'IXFR history file not written'), onCorrupt);
     if (loaded.cut?.damage === 'torn') log.warn({ zone, file: path, ...loaded.cut }, 'IXFR history file: an interrupted final append was cut off');
     else if (loaded.cut) log.error({ zone, file: path, ...loaded.cut }, 'IXFR history file damaged; journal.onCorrupt is truncate: cut at its last good record');
     const history = new XfrHistory(limits, loaded.file);
@@ -195,10 +195,10 @@ export function openHistory(path: string, limits: HistoryLimits, first: Zone, lo
   } catch (err) {
     if (err instanceof HistoryDamagedError) {
       damaged?.(err);
-      log.error({ zone, file: path, copy: err.copy }, `${err.message}; the file is left as it is and the history is kept in memory only (IXFR falls back to AXFR); inspect with \`horizond journal check\``);
+      log.error({ zone, file: path, copy: err.copy, code: codeOf(err) }, `${err.message}; the file is left as it is and the history is kept in memory only (IXFR falls back to AXFR); inspect with \`horizond journal check\``);
       return null;
     }
-    log.error({ zone, file: path, err: (err as Error).message }, 'IXFR history file unusable; the history is kept in memory only');
+    log.error({ zone, file: path, err: (err as Error).message, code: codeOf(err) }, 'IXFR history file unusable; the history is kept in memory only');
     return null;
   }
 }
@@ -246,7 +246,7 @@ function parseDiff(payload: Buffer): ZoneDiff | null {
 
 function toRR(w: WireRR): RR {
   if (!Array.isArray(w) || typeof w[0] !== 'string' || !Number.isInteger(w[1]) || !Number.isInteger(w[2]) || !Number.isInteger(w[3]) || typeof w[4] !== 'string') {
-    throw new TypeError('bad record');
+    throw new HzError('HZ_ERR_IXFR_HISTORY_RECORD', 'bad record');
   }
   return { name: w[0], type: w[1], class: w[2], ttl: w[3], rdata: new Uint8Array(Buffer.from(w[4], 'base64')) };
 }

@@ -13,6 +13,7 @@ import type { XfrCounters } from './metrics.js';
 import { endpointsOf, remoteText, type Resolve } from './remote.js';
 import { soaTimers } from './soa.js';
 import { pullZone, querySoa, type PullContext, type PullTiming, type Step } from './transfer.js';
+import { codeOf } from '../errors/index.js';
 
 export type { Step } from './transfer.js';
 
@@ -116,7 +117,7 @@ export class SecondaryZone {
         this.#armExpire();
       }
     } catch (err) {
-      log.error({ zone: this.origin, file: this.#config.file }, `saved copy of the secondary zone not loaded: ${(err as Error).message}`);
+      log.error({ zone: this.origin, file: this.#config.file, code: codeOf(err) }, `saved copy of the secondary zone not loaded: ${(err as Error).message}`);
     }
     this.#schedule(0);
   }
@@ -191,7 +192,7 @@ export class SecondaryZone {
         return;
       } catch (err) {
         why = `${endpointText(ep)}: ${(err as Error).message}`;
-        if (!this.#closed) log.warn({ zone: this.origin, primary: endpointText(ep) }, `refresh from primary failed: ${(err as Error).message}`);
+        if (!this.#closed) log.warn({ zone: this.origin, primary: endpointText(ep), code: codeOf(err) }, `refresh from primary failed: ${(err as Error).message}`);
       }
     }
     if (this.#closed) return;
@@ -249,7 +250,7 @@ export class SecondaryZone {
     try {
       saveCopy(this.#config.file, this.#zone, this.#confirmedAt);
     } catch (err) {
-      this.#deps.log.error({ zone: this.origin, file: this.#config.file }, `secondary zone copy not saved: ${(err as Error).message}`);
+      this.#deps.log.error({ zone: this.origin, file: this.#config.file, code: codeOf(err) }, `secondary zone copy not saved: ${(err as Error).message}`);
     }
   }
 

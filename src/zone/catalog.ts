@@ -5,6 +5,7 @@ import { formatIssue } from './errors.js';
 import { loadZoneFile } from './load.js';
 import type { ZoneFileCache } from './file-cache.js';
 import type { Zone } from './zone.js';
+import { codeOf } from '../errors/index.js';
 
 /** A path as operators like to read it in messages: relative to the working directory when below it. */
 export function displayPath(file: string): string {
@@ -53,9 +54,9 @@ export function loadZones(configs: readonly ZoneConfig[], log: Logger, previous?
       const old = previous?.(zc.name);
       if (old) {
         zones.push(old);
-        log.error({ zone: zc.name, serial: old.serial }, `zone not reloaded, the previous version keeps serving: ${message}`);
+        log.error({ zone: zc.name, serial: old.serial, code: codeOf(err) }, `zone not reloaded, the previous version keeps serving: ${message}`);
       } else {
-        log.error({ zone: zc.name }, `zone not loaded, it is not served: ${message}`);
+        log.error({ zone: zc.name, code: codeOf(err) }, `zone not loaded, it is not served: ${message}`);
       }
     }
   }

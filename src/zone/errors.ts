@@ -1,3 +1,5 @@
+import { HzError } from '../errors/index.js';
+
 /**
  * Errors and diagnostics of the zone subsystem. Every message that points into a file reads
  * `path:line:col: what is wrong` with the path exactly as the caller gave it.
@@ -25,9 +27,9 @@ export function formatIssue(issue: ZoneIssue, origin?: string): string {
 }
 
 /** A syntax error in a zone file (the file stops loading at the first one). */
-export class ZoneParseError extends Error {
+export class ZoneParseError extends HzError {
   override readonly name = 'ZoneParseError';
-  readonly code = 'HZ_ERR_ZONE_PARSE';
+  override readonly code = 'HZ_ERR_ZONE_PARSE';
   constructor(
     readonly file: string,
     readonly line: number,
@@ -35,7 +37,7 @@ export class ZoneParseError extends Error {
     /** The message without the position prefix. */
     readonly reason: string,
   ) {
-    super(`${file}:${line}:${col}: ${reason}`);
+    super('HZ_ERR_ZONE_PARSE', `${file}:${line}:${col}: ${reason}`);
   }
 }
 
@@ -43,9 +45,9 @@ export class ZoneParseError extends Error {
  * A zone that parsed but is not servable (load-time checks failed). `message` is the first
  * error, formatted; `errors` holds all of them, `warnings` what was found alongside.
  */
-export class ZoneCheckError extends Error {
+export class ZoneCheckError extends HzError {
   override readonly name = 'ZoneCheckError';
-  readonly code = 'HZ_ERR_ZONE_CHECK';
+  override readonly code = 'HZ_ERR_ZONE_CHECK';
   readonly file: string;
   readonly line: number;
   readonly col: number;
@@ -56,7 +58,7 @@ export class ZoneCheckError extends Error {
   ) {
     const first = errors[0] ?? { message: 'zone check failed' };
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
-    super(formatIssue(first, origin) + more);
+    super('HZ_ERR_ZONE_CHECK', formatIssue(first, origin) + more);
     this.file = first.pos?.file ?? '';
     this.line = first.pos?.line ?? 0;
     this.col = first.pos?.col ?? 0;

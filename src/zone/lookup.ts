@@ -4,6 +4,7 @@ import { rdataTargetName } from '../wire/rdata/index.js';
 import type { RR } from '../wire/types.js';
 import type { RRset, ZoneNode } from './rrset.js';
 import type { Zone } from './zone.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * Authoritative lookup in one zone (RFC 1034 §4.3.2 step 3, RFC 2308, RFC 4592).
@@ -21,7 +22,9 @@ import type { Zone } from './zone.js';
  * - No such name: the wildcard `*.<closest encloser>` answers with the qname as owner,
  *   otherwise NameError with the SOA in authority.
  * - Negative answers carry the SOA with TTL min(SOA TTL, SOA MINIMUM) (RFC 2308 §3).
- * - ANY (RFC 8482 §4.1): one RRset, the one with the lowest type number at the name.
+ * - ANY (RFC 8482 §4.1): one RRset, the one with the lowest type number at the name; with
+ *   `allForAny` (used for queries over TCP, where a large answer amplifies nothing) every RRset
+ *   at the name, in type order, as BIND does.
  * - Additional: A then AAAA records, from this zone, of the targets of NS, MX and SRV records
  *   in the answer, skipping targets below a zone cut.
  * - Positive answers carry no NS in authority (minimal responses). DNAME records are served as
@@ -45,21 +48,24 @@ export interface LookupAnswer {
 export interface LookupOptions {
   /** Maximum CNAME links followed. Default 16. */
   maxChain?: number;
+  /** ANY answers with every RRset at the name instead of the RFC 8482 minimal one. */
+  allForAny?: boolean;
 }
 
 const TARGET_TYPES = new Set<number>([RRType.NS, RRType.MX, RRType.SRV]);
 
 /** Looks `qname` (which must be in the zone, else RangeError) up for `qtype`. */
 export function lookup(zone: Zone, qname: string, qtype: number, opts?: LookupOptions): LookupAnswer {
-  if (!isSubdomain(qname, zone.origin)) throw new RangeError(`${qname} is not in zone ${zone.origin}`);
+  if (!isSubdomain(qname, zone.origin)) throw new HzError('HZ_ERR_INVALID_ARGUMENT', `${qname} is not in zone ${zone.origin}`);
   const out: LookupAnswer = { result: LookupResult.Success, aa: true, answer: [], authority: [], additional: [], next: null };
   const max = opts?.maxChain ?? 16;
+  const all = opts?.allForAny === true;
   let name = qname;
   const seen: string[] = [];
   for (;;) {
     const key = canonicalName(name);
     seen.push(key);
-    const target = step(zone, key, name, qtype, out);
+    const target = step(zone, key, name, qtype, all, out);
     if (target === null) break;
     if (!isSubdomain(target, zone.origin)) { out.next = target; break; }
     if (seen.length >= max || seen.includes(canonicalName(target))) break;
@@ -70,19 +76,19 @@ export function lookup(zone: Zone, qname: string, qtype: number, opts?: LookupOp
 }
 
 /** One RFC 1034 step-3 pass for `name`; returns a CNAME target to continue with, or null. */
-function step(zone: Zone, key: string, name: string, qtype: number, out: LookupAnswer): string | null {
+function step(zone: Zone, key: string, name: string, qtype: number, all: boolean, out: LookupAnswer): string | null {
   const starts = labelStarts(key, zone.key);
   let encloser = zone.nodeAt(zone.key)!;
   for (let j = starts.length - 1; j >= 0; j--) {
     const node = zone.nodeAt(j === 0 ? key : key.slice(starts[j]));
-    if (node === undefined) return wildcard(zone, encloser, name, qtype, out);
+    if (node === undefined) return wildcard(zone, encloser, name, qtype, all, out);
     if (node.rrsets.has(RRType.NS) && !(j === 0 && qtype === RRType.DS)) {
       referral(zone, node.rrsets.get(RRType.NS)!, out);
       return null;
     }
     encloser = node;
   }
-  return answerNode(zone, encloser, null, qtype, out);
+  return answerNode(zone, encloser, null, qtype, all, out);
 }
 
 /** Start offsets of the labels of `key` that lie below `apex`, most specific first. */
@@ -99,20 +105,25 @@ function labelStarts(key: string, apex: string): number[] {
   return starts;
 }
 
-function wildcard(zone: Zone, encloser: ZoneNode, name: string, qtype: number, out: LookupAnswer): string | null {
+function wildcard(zone: Zone, encloser: ZoneNode, name: string, qtype: number, all: boolean, out: LookupAnswer): string | null {
   const w = zone.nodeAt(encloser.key === '.' ? '*.' : '*.' + encloser.key);
   if (w === undefined) {
     out.result = LookupResult.NameError;
     out.authority.push(zone.negativeSoa);
     return null;
   }
-  return answerNode(zone, w, name, qtype, out);
+  return answerNode(zone, w, name, qtype, all, out);
 }
 
 /** Answers from a node; `owner` set means a wildcard match, synthesized with that owner. */
-function answerNode(zone: Zone, node: ZoneNode, owner: string | null, qtype: number, out: LookupAnswer): string | null {
+function answerNode(zone: Zone, node: ZoneNode, owner: string | null, qtype: number, all: boolean, out: LookupAnswer): string | null {
   const sets = node.rrsets;
   let set: RRset | undefined;
+  if (qtype === RRType.ANY && all && sets.size > 0) {
+    for (const t of [...sets.keys()].sort((a, b) => a - b)) push(out.answer, sets.get(t)!, owner);
+    out.result = LookupResult.Success;
+    return null;
+  }
   if (qtype === RRType.ANY) {
     let min = 0x10000;
     for (const t of sets.keys()) if (t < min) min = t;

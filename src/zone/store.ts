@@ -114,7 +114,7 @@ export class ZoneStore {
       }
       const z = this.findZone(target, qtype);
       if (z === null) break;
-      const r = lookup(z, target, qtype, { maxChain: max - out.answer.length });
+      const r = lookup(z, target, qtype, { maxChain: max - out.answer.length, allForAny: opts?.allForAny });
       for (const rr of r.answer) out.answer.push(rr);
       out.authority = r.authority;
       out.additional = r.additional;

@@ -2,6 +2,7 @@ import { RRType } from '../wire/constants.js';
 import { canonicalName, isSubdomain } from '../wire/name.js';
 import type { RR } from '../wire/types.js';
 import { makeNode, makeRRset, negativeSoa, soaNumbers, type RRset, type ZoneNode } from './rrset.js';
+import { HzError } from '../errors/index.js';
 
 /**
  * An immutable snapshot of one zone. Names are kept in a map from canonical FQDN to node; empty
@@ -57,7 +58,7 @@ export class Zone {
     this.#delta = delta;
     const apex = this.nodeAt(this.key);
     const soa = apex?.rrsets.get(RRType.SOA);
-    if (!soa) throw new RangeError(`zone ${origin}: no SOA at the apex`);
+    if (!soa) throw new HzError('HZ_ERR_ZONE_DATA', `zone ${origin}: no SOA at the apex`);
     this.soa = soa;
     this.ns = apex!.rrsets.get(RRType.NS) ?? null;
     this.negativeSoa = negativeSoa(soa);
@@ -125,11 +126,11 @@ export class Zone {
       return d !== undefined ? d ?? undefined : this.#base.get(k);
     };
     for (const c of changes) {
-      if (!isSubdomain(c.name, this.origin)) throw new RangeError(`${c.name} is not in zone ${this.origin}`);
+      if (!isSubdomain(c.name, this.origin)) throw new HzError('HZ_ERR_ZONE_DATA', `${c.name} is not in zone ${this.origin}`);
       const key = canonicalName(c.name);
       const old = get(key);
       if (key === this.key && c.type === RRType.SOA && c.rdata.length !== 1) {
-        throw new RangeError(`zone ${this.origin}: the apex must keep exactly one SOA record`);
+        throw new HzError('HZ_ERR_ZONE_DATA', `zone ${this.origin}: the apex must keep exactly one SOA record`);
       }
       const rrsets = new Map(old?.rrsets);
       const name = old?.name ?? c.name;

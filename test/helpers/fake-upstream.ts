@@ -112,7 +112,8 @@ export interface FakeTls {
 }
 
 export class FakeUpstream {
-  readonly address = '127.0.0.1';
+  /** Where UDP and TCP listen: 127.0.0.1 unless `start` was given another loopback address. */
+  address = '127.0.0.1';
   /** UDP and TCP port. */
   port = 0;
   /** DNS over TLS port (0 without a certificate). */
@@ -134,22 +135,29 @@ export class FakeUpstream {
 
   private constructor() {}
 
-  /** Starts UDP+TCP on one ephemeral port, and DoT + DoH when `tlsCert` is given. */
-  static async start(tlsCert?: FakeTls): Promise<FakeUpstream> {
+  /**
+   * Starts UDP+TCP on one ephemeral port, and DoT + DoH when `tlsCert` is given. `at` puts UDP
+   * and TCP on a fixed IPv4 loopback address and port instead (port 53 needs root).
+   */
+  static async start(tlsCert?: FakeTls, at?: { address: string; port: number }): Promise<FakeUpstream> {
     const f = new FakeUpstream();
-    await new Promise<void>((resolve) => f.#spoofer.bind(0, '127.0.0.1', resolve));
+    if (at) f.address = at.address;
+    await new Promise<void>((resolve) => f.#spoofer.bind(0, f.address, resolve));
     // UDP on an ephemeral port, then TCP on the same number (retry if that one is taken)
     for (let tries = 0; ; tries++) {
       const udp = dgram.createSocket('udp4');
-      await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(at?.port ?? 0, f.address, () => { udp.off('error', reject); resolve(); });
+      });
       try {
-        await listen(f.#tcp, udp.address().port);
+        await listen(f.#tcp, udp.address().port, f.address);
         f.#udp = udp;
         f.port = udp.address().port;
         break;
       } catch (err) {
         udp.close();
-        if (tries > 20) throw err;
+        if (tries > 20 || at) throw err;
       }
     }
     const udp = f.#udp;
@@ -303,10 +311,10 @@ export class FakeUpstream {
   }
 }
 
-function listen(server: net.Server, port: number): Promise<number> {
+function listen(server: net.Server, port: number, address = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, address, () => {
       server.off('error', reject);
       resolve((server.address() as net.AddressInfo).port);
     });

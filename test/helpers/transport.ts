@@ -97,8 +97,8 @@ export class TcpTestClient {
   #buf = Buffer.alloc(0);
   #waiters: Array<() => void> = [];
 
-  constructor(port: number, host = '127.0.0.1', opts: { read?: boolean } = {}) {
-    this.socket = connect({ port, host, allowHalfOpen: true });
+  constructor(port: number, host = '127.0.0.1', opts: { read?: boolean; localAddress?: string } = {}) {
+    this.socket = connect({ port, host, allowHalfOpen: true, ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) });
     this.socket.on('error', () => {});
     this.connected = new Promise((resolve) => this.socket.once('connect', () => resolve()));
     this.closed = new Promise((resolve) => {

@@ -76,7 +76,8 @@ t.test('startPair retries with a new port when TCP finds the UDP port taken', as
   collisions = 10;
   const err = await startPair('127.0.0.1', (a, p) => new UdpServer(handler, { address: a, port: p }), newTcp, 2).then(() => null, (e: unknown) => e);
   t.type(err, ListenError, 'gives up after the attempts with the last EADDRINUSE');
-  t.equal((err as ListenError).code, 'EADDRINUSE');
+  t.equal((err as ListenError).code, 'HZ_ERR_LISTEN');
+  t.equal((err as ListenError).errno, 'EADDRINUSE');
 });
 
 t.test('a TCP port taken on a fixed-port spec is fatal and the UDP socket is released', async (t) => {
@@ -115,7 +116,8 @@ t.test('a fatal error on a later spec closes everything already started', async 
     { logger },
   ).then(() => null, (e: unknown) => e);
   t.type(err, ListenError);
-  t.equal((err as ListenError).code, 'EADDRINUSE');
+  t.equal((err as ListenError).code, 'HZ_ERR_LISTEN');
+  t.equal((err as ListenError).errno, 'EADDRINUSE');
   t.equal((err as ListenError).protocol, 'udp');
   t.equal(started.length, 2, 'the first spec had started (udp + tcp)');
   const port = started[0]!;

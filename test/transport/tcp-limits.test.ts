@@ -35,36 +35,141 @@ t.test('idle timeout closes a silent connection, but not one with a query in fli
   t.equal(server.counters.idleClosed, 2);
 });
 
-t.test('connections beyond the cap are closed at once, counted and logged', async (t) => {
+t.test('at the cap the longest idle connection gives way to a new one', async (t) => {
   const handler = new TestHandler();
+  const { server, port } = await startTcp(t, handler, { maxConnections: 2 });
+  const a = client(t, port);
+  await a.connected;
+  await until(() => server.counters.accepted === 1);
+  const b = client(t, port);
+  await b.connected;
+  await b.write(frame(query(2)));
+  await b.waitFor(1); // b was active more recently than a
+  const c = client(t, port);
+  await c.connected;
+  await c.write(frame(query(3)));
+  await c.waitFor(1);
+  t.same(c.ids(), [3], 'the newcomer is served');
+  await a.closed;
+  t.equal(server.counters.evicted, 1, 'one idle connection closed to make room');
+  t.equal(server.counters.rejected, 0, 'nobody refused');
+  await b.write(frame(query(4)));
+  await b.waitFor(2);
+  t.same(b.ids(), [2, 4], 'the more recently active connection was kept');
+});
+
+t.test('when every slot has work in flight the newcomer is closed, counted and logged once', async (t) => {
+  const handler = new TestHandler();
+  handler.hold = true;
   const records: Array<{ level: number; msg: string }> = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line)) });
   const { server, port } = await startTcp(t, handler, { maxConnections: 2, logger });
   const a = client(t, port);
   const b = client(t, port);
   await Promise.all([a.connected, b.connected]);
-  await until(() => server.counters.accepted === 2);
-  const c = client(t, port);
-  await c.closed;
-  t.equal(server.counters.rejected, 1);
-  const e = new TcpTestClient(port);
-  t.teardown(() => e.destroy());
-  await e.closed;
-  t.equal(server.counters.rejected, 2);
-  const warned = records.filter((r) => /connection limit/.test(r.msg));
-  t.equal(warned.length, 1, 'warned once (throttled), not per connection');
-  t.equal(warned[0]!.level, 40);
   await a.write(frame(query(1)));
   await b.write(frame(query(2)));
+  await until(() => handler.held.length === 2);
+  const c = client(t, port);
+  await c.closed;
+  const e = client(t, port);
+  await e.closed;
+  t.equal(server.counters.rejected, 2);
+  t.equal(server.counters.evicted, 0, 'busy connections are never closed for a newcomer');
+  const warned = records.filter((r) => /connection slot/.test(r.msg));
+  t.equal(warned.length, 1, 'warned once (throttled), not per connection');
+  t.equal(warned[0]!.level, 40);
+  handler.hold = false;
+  handler.release();
   await Promise.all([a.waitFor(1), b.waitFor(1)]);
   t.same([a.ids(), b.ids()], [[1], [2]], 'connections under the cap keep working');
-  a.destroy();
-  await until(() => server.counters.active === 1, 2000, 'slot freed');
-  const d = client(t, port);
-  await d.connected;
-  await d.write(frame(query(4)));
-  await d.waitFor(1);
-  t.same(d.ids(), [4], 'a freed slot is usable again');
+});
+
+t.test('a client gets at most maxConnectionsPerClient slots; other clients are not affected', async (t) => {
+  const handler = new TestHandler();
+  const { server, port } = await startTcp(t, handler, { maxConnectionsPerClient: 2 });
+  const mine = [client(t, port), client(t, port)];
+  await Promise.all(mine.map((c) => c.connected));
+  await until(() => server.counters.accepted === 2);
+  const third = client(t, port);
+  await third.closed;
+  t.equal(server.counters.clientRejected, 1);
+  const other = new TcpTestClient(port, '127.0.0.1', { localAddress: '127.0.0.2' });
+  t.teardown(() => other.destroy());
+  await other.connected;
+  await other.write(frame(query(7)));
+  await other.waitFor(1);
+  t.same(other.ids(), [7], 'another address still gets a connection');
+  mine[0]!.destroy();
+  await until(() => server.counters.active === 2, 2000, 'slot given back');
+  const again = client(t, port);
+  await again.connected;
+  await again.write(frame(query(8)));
+  await again.waitFor(1);
+  t.same(again.ids(), [8], 'a freed per-client slot is usable again');
+});
+
+t.test('a message trickled a byte at a time is cut at the message deadline, not kept alive', async (t) => {
+  const handler = new TestHandler();
+  const { server, port } = await startTcp(t, handler, { idleTimeoutMs: 10_000, messageTimeoutMs: 300 });
+  const slow = client(t, port);
+  await slow.connected;
+  const t0 = Date.now();
+  await slow.write(Buffer.from([0xff])); // half of a 0xffff length prefix
+  let sent = 1;
+  const drip = setInterval(() => {
+    if (!slow.socket.destroyed) slow.socket.write(Buffer.from([0x00]), () => {});
+    sent++;
+  }, 50);
+  t.teardown(() => clearInterval(drip));
+  await slow.closed;
+  clearInterval(drip);
+  const took = Date.now() - t0;
+  t.ok(took >= 250 && took < 5000, `closed ${took} ms after the first byte (deadline 300 ms, a byte every 50 ms)`);
+  t.ok(sent > 3, 'bytes kept coming while the deadline ran');
+  t.equal(server.counters.slowClosed, 1);
+  t.equal(server.counters.idleClosed, 0);
+
+  // A message split over two quick writes is fine.
+  const ok = client(t, port);
+  await ok.connected;
+  const f = frame(query(5));
+  await ok.write(f.subarray(0, 5));
+  await sleep(50);
+  await ok.write(f.subarray(5));
+  await ok.waitFor(1);
+  t.same(ok.ids(), [5]);
+});
+
+t.test('idle connections time out sooner when more than half the slots are taken', async (t) => {
+  const handler = new TestHandler();
+  const { server, port } = await startTcp(t, handler, { maxConnections: 4, idleTimeoutMs: 60_000, minIdleTimeoutMs: 100 });
+  t.equal(server.slots.idleTimeoutMs(), 60_000, 'full idle timeout on an empty listener');
+  const cs = [client(t, port), client(t, port), client(t, port), client(t, port)];
+  await Promise.all(cs.map((c) => c.connected));
+  await until(() => server.counters.accepted === 4);
+  t.equal(server.slots.idleTimeoutMs(), 100, 'minimum at a full listener');
+  const t0 = Date.now();
+  await Promise.all(cs.map((c) => c.closed));
+  t.ok(Date.now() - t0 < 20_000, 'closed long before the 60 s idle timeout');
+  t.ok(server.counters.idleClosed >= 3, `idle connections closed (${server.counters.idleClosed})`);
+});
+
+t.test('a pipelining client yields to others every messagesPerTurn messages', async (t) => {
+  const handler = new TestHandler();
+  const { server, port } = await startTcp(t, handler, { messagesPerTurn: 8, maxInflightPerConnection: 1000 });
+  const a = client(t, port);
+  const b = client(t, port);
+  await Promise.all([a.connected, b.connected]);
+  const aPort = a.socket.localPort!;
+  const burst = (base: number): Buffer => Buffer.concat(Array.from({ length: 200 }, (_, i) => frame(query(base + i))));
+  a.socket.write(burst(0));
+  b.socket.write(burst(1000));
+  await Promise.all([a.waitFor(200), b.waitFor(200)]);
+  t.ok(server.counters.yields >= 2 * (200 / 8 - 1) - 4, `reading yielded ${server.counters.yields} times`);
+  const firstB = handler.seen.findIndex((s) => s.port !== aPort);
+  const lastA = handler.seen.map((s) => s.port).lastIndexOf(aPort);
+  t.ok(firstB < lastA, `the two connections were served interleaved (first of b at ${firstB}, last of a at ${lastA})`);
 });
 
 t.test('the in-flight cap pauses reading until answers drain', async (t) => {
@@ -88,7 +193,7 @@ t.test('the in-flight cap pauses reading until answers drain', async (t) => {
   t.same(c.ids().sort(), [1, 2, 3, 4, 5]);
 });
 
-t.test('a client that never reads is cut off and does not block others', async (t) => {
+t.test('a client that never reads stops being read, is cut off after the idle timeout, and does not block others', async (t) => {
   const handler = new TestHandler();
   // 60 000-byte answers: the kernel buffers fill quickly, then our pending output grows.
   handler.respond = (m) => {
@@ -96,21 +201,18 @@ t.test('a client that never reads is cut off and does not block others', async (
     m.copy(big, 0, 0, 12);
     return big;
   };
-  const { server, port } = await startTcp(t, handler, { maxPendingOutput: 256 * 1024 });
+  const { server, port } = await startTcp(t, handler, { maxPendingOutput: 256 * 1024, idleTimeoutMs: 500 });
   const stuck = client(t, port, { read: false });
-  const partial = client(t, port);
-  await Promise.all([stuck.connected, partial.connected]);
-  await partial.write(Buffer.from([0])); // half a length prefix, then silence
+  await stuck.connected;
   await stuck.write(Buffer.concat(Array.from({ length: 400 }, (_, i) => frame(query(i)))));
-  await until(() => server.counters.overflows === 1, 5000, 'slow reader cut off');
+  await until(() => server.counters.overflows === 1, 10_000, 'slow reader cut off');
+  t.ok(handler.seen.length < 400, `reading stopped while answers were not read (${handler.seen.length} of 400 handled)`);
 
   const fast = client(t, port);
   await fast.connected;
   await fast.write(frame(query(9999)));
   await fast.waitFor(1);
   t.same(fast.ids(), [9999], 'another client is served');
-  t.ok(handler.seen.length < 401, `the cut connection stopped being read (${handler.seen.length} handled)`);
-  t.equal(server.counters.active, 2, 'the stalled partial client and the fast one remain');
 });
 
 t.test('close() lets an in-flight answer out, ends with FIN, refuses new connections', async (t) => {
@@ -166,8 +268,8 @@ t.test('ending a connection flushes answers still queued behind a slow reader', 
   const c = client(t, port, { read: false });
   await c.connected;
   await c.write(Buffer.concat(Array.from({ length: 200 }, (_, i) => frame(query(i)))));
-  c.socket.end(); // half-close: the server owes us 200 answers (12 MB), most of them still queued
-  await until(() => handler.seen.length === 200, 3000, 'all queries read');
+  c.socket.end(); // half-close: the server owes us 200 answers (12 MB)
+  await until(() => handler.seen.length >= 1, 3000, 'reading started');
   await sleep(50);
   let got = 0;
   let pending = Buffer.alloc(0);
@@ -180,6 +282,6 @@ t.test('ending a connection flushes answers still queued behind a slow reader', 
   });
   c.socket.resume();
   await c.closed;
-  t.equal(got, 200, 'every queued answer arrived before the server closed');
+  t.equal(got, 200, 'every answer arrived before the server closed');
   t.equal(server.counters.overflows, 0);
 });

@@ -142,7 +142,8 @@ t.test('listening on a port in use is fatal and names the address', async (t) =>
   const second = new TcpServer(new TestHandler(), { address: '127.0.0.1', port });
   const err = await second.start().then(() => null, (e: unknown) => e);
   t.type(err, ListenError);
-  t.equal((err as ListenError).code, 'EADDRINUSE');
+  t.equal((err as ListenError).code, 'HZ_ERR_LISTEN');
+  t.equal((err as ListenError).errno, 'EADDRINUSE');
   t.match((err as ListenError).message, `tcp: cannot listen on 127.0.0.1:${port}`);
   await second.close();
 });

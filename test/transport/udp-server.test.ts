@@ -78,7 +78,8 @@ t.test('binding a port in use is fatal and names the address', async (t) => {
   const second = new UdpServer(new TestHandler(), { address: '127.0.0.1', port: bound.port });
   const err = await second.start().then(() => null, (e: unknown) => e);
   t.type(err, ListenError);
-  t.equal((err as ListenError).code, 'EADDRINUSE');
+  t.equal((err as ListenError).code, 'HZ_ERR_LISTEN');
+  t.equal((err as ListenError).errno, 'EADDRINUSE');
   t.match((err as ListenError).message, `udp: cannot listen on 127.0.0.1:${bound.port}`);
   await second.close();
 });

@@ -56,3 +56,37 @@ t.test('key AND network are both required', async (t) => {
   t.equal(fwd!.admit('kea-ddns.', '192.168.1.6')!.reason, 'network');
   t.equal(fwd!.admit('kea-ddns.', '127.0.0.1')!.reason, 'network');
 });
+
+t.test('types: ["*"] permits every data type and whole-name deletes; ANY alone only whole-name deletes', async (t) => {
+  const d = mkdtempSync(join(TMP, 'horizond-policy-any-'));
+  writeFileSync(join(d, 'a.zone'), soa('a.test.'));
+  writeFileSync(join(d, 'b.zone'), soa('b.test.'));
+  const c = parseConfig(`
+keys: [ { name: admin., secret: "aGVsbG8gd29ybGQ=" } ]
+zones:
+  - { name: a.test., file: a.zone, update: { keys: [admin.], networks: [127.0.0.1], rules: [ { name: { zone: true }, types: ["*"] } ] } }
+  - { name: b.test., file: b.zone, update: { keys: [admin.], networks: [127.0.0.1], rules: [ { name: { zone: true }, types: [ANY] } ] } }
+`, join(d, 'h.yaml'), d);
+  const [all, delAll] = c.zones.map((z) => new UpdateGuard(z.update!));
+  t.equal(c.zones[0]!.update!.rules[0]!.anyType, true);
+  t.same(c.zones[0]!.update!.rules[0]!.types, []);
+  const may = (g: UpdateGuard, r: Rec): boolean => g.permit('admin.', '127.0.0.1', r, RClass.IN) === null;
+  for (const line of ['x.a.test. 60 IN A 192.0.2.1', 'x.a.test. 60 IN TXT "t"', 'x.a.test. 60 IN CNAME y.a.test.', 'x.a.test. 60 IN TYPE65400 \\# 1 00', 'a.test. 60 IN NS ns.a.test.']) {
+    t.ok(may(all!, rec(line)), `* permits ${line}`);
+  }
+  t.ok(may(all!, anyOf('x.a.test.')), '* permits delete-all');
+  t.ok(may(all!, anyOf('x.a.test.', RRType.MX)), '* permits an RRset delete');
+  t.ok(may(delAll!, anyOf('x.b.test.')), 'ANY permits delete-all');
+  t.notOk(may(delAll!, rec('x.b.test. 60 IN A 192.0.2.1')), 'ANY does not permit adding an A');
+  t.notOk(may(delAll!, anyOf('x.b.test.', RRType.A)), 'ANY does not permit deleting the A RRset');
+});
+
+t.test('"*" must stand alone in types', async (t) => {
+  const d = mkdtempSync(join(TMP, 'horizond-policy-mixed-'));
+  writeFileSync(join(d, 'a.zone'), soa('a.test.'));
+  t.throws(() => parseConfig(`
+keys: [ { name: admin., secret: "aGVsbG8gd29ybGQ=" } ]
+zones:
+  - { name: a.test., file: a.zone, update: { keys: [admin.], networks: [127.0.0.1], rules: [ { name: { zone: true }, types: ["*", A] } ] } }
+`, join(d, 'h.yaml'), d), /h\.yaml:4:\d+: zones\[0\]\.update\.rules\[0\]\.types: "\*" already covers every type: list it alone/);
+});

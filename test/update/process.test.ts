@@ -14,8 +14,8 @@ const ALL = [RRType.A, RRType.AAAA, RRType.TXT, RRType.MX, RRType.SRV, RRType.CN
 
 function policy(p: Partial<UpdatePolicy> = {}): UpdatePolicy {
   return {
-    preset: 'none', keys: ['k.'], networks: [prefix('127.0.0.0/8')], protectStatic: false,
-    rules: [{ keys: ['k.'], networks: [prefix('127.0.0.0/8')], name: { kind: 'subtree', name: 'z.test.' }, types: ALL, origin: 'config' }],
+    preset: 'none', keys: ['k.'], tokens: [], networks: [prefix('127.0.0.0/8')], protectStatic: false,
+    rules: [{ keys: ['k.'], networks: [prefix('127.0.0.0/8')], name: { kind: 'subtree', name: 'z.test.' }, types: ALL, anyType: false, origin: 'config', tokens: [] }],
     scavenge: { enabled: false, grace: 86400 }, ...p,
   };
 }
@@ -123,7 +123,7 @@ t.test('permissions: key AND network AND a rule per change; default deny', async
   t.equal(run(staticZone, add, { key: 'other.' }).failure!.reason, 'key');
   t.equal(run(staticZone, add, { address: '10.0.0.1' }).failure!.reason, 'network');
   t.equal(run(staticZone, add, { address: '::ffff:127.0.0.1' }).failure, null, 'IPv4-mapped IPv6 source');
-  const narrow = policy({ rules: [{ keys: ['k.'], networks: [prefix('127.0.0.1/32')], name: { kind: 'subtree', name: 'dhcp.z.test.' }, types: [RRType.A], origin: 'config' }] });
+  const narrow = policy({ rules: [{ keys: ['k.'], networks: [prefix('127.0.0.1/32')], name: { kind: 'subtree', name: 'dhcp.z.test.' }, types: [RRType.A], anyType: false, origin: 'config', tokens: [] }] });
   t.equal(run(staticZone, [rec('x.dhcp.z.test. 60 IN A 192.0.2.5')], { pol: narrow }).failure, null);
   const f = run(staticZone, [rec('x.dhcp.z.test. 60 IN TXT "no"')], { pol: narrow }).failure!;
   t.equal(f.reason, 'rule', 'type not listed');
@@ -131,7 +131,7 @@ t.test('permissions: key AND network AND a rule per change; default deny', async
   t.equal(run(staticZone, add, { pol: narrow }).failure!.reason, 'rule', 'name outside the subtree');
   t.equal(run(staticZone, [rec('x.dhcp.z.test. 60 IN A 192.0.2.5')], { pol: narrow, address: '127.0.0.2' }).failure!.reason, 'rule', "outside the rule's networks");
   t.equal(run(staticZone, [anyOf('x.dhcp.z.test.')], { pol: narrow }).failure!.reason, 'rule', 'delete-all needs ANY in the rule');
-  const exact = policy({ rules: [{ keys: ['k.'], networks: [prefix('127.0.0.0/8')], name: { kind: 'exact', name: 'one.z.test.' }, types: [RRType.TXT], origin: 'config' }] });
+  const exact = policy({ rules: [{ keys: ['k.'], networks: [prefix('127.0.0.0/8')], name: { kind: 'exact', name: 'one.z.test.' }, types: [RRType.TXT], anyType: false, origin: 'config', tokens: [] }] });
   t.equal(run(staticZone, [rec('one.z.test. 60 IN TXT "ok"')], { pol: exact }).failure, null);
   t.equal(run(staticZone, [rec('sub.one.z.test. 60 IN TXT "no"')], { pol: exact }).failure!.reason, 'rule', 'exact means exact');
   const p = run(staticZone, add, { key: null, prereqs: [anyOf('missing.z.test.')] }).failure!;

@@ -159,6 +159,17 @@ t.test('ANY is answered with one RRset (RFC 8482): the lowest type number', asyn
   t.equal(ask('ent.apps.example.', RRType.ANY).result, LookupResult.NoData);
 });
 
+t.test('ANY with allForAny (TCP): every RRset at the name in type order, wildcards synthesised', async (t) => {
+  const all = (qname: string): LookupAnswer => lookup(zone, qname, RRType.ANY, { allForAny: true });
+  t.same(all('example.').answer.map((rr) => rr.type), [RRType.NS, RRType.NS, RRType.SOA, RRType.MX]);
+  t.same(all('example.').additional.length > 0, true, 'NS and MX targets still get their addresses');
+  t.same(text(all('ns1.example.').answer), ['ns1.example. 3600 IN A 192.0.2.1', 'ns1.example. 3600 IN AAAA 2001:db8::1']);
+  t.same(text(all('www.example.').answer), ['www.example. 3600 IN CNAME host.example.'], 'a CNAME is not chased for ANY');
+  t.same(text(all('x.apps.example.').answer), ['x.apps.example. 300 IN A 192.0.2.40'], 'wildcard with the qname as owner');
+  t.equal(all('ent.apps.example.').result, LookupResult.NoData);
+  t.equal(all('missing.example.').result, LookupResult.NameError);
+});
+
 t.test('additional section: in-zone addresses of NS, MX and SRV targets', async (t) => {
   t.same(text(ask('example.', RRType.MX).additional), ['mail.example. 3600 IN A 192.0.2.25']);
   t.same(text(ask('example.', RRType.NS).additional), [
@@ -170,5 +181,5 @@ t.test('additional section: in-zone addresses of NS, MX and SRV targets', async 
 });
 
 t.test('a name outside the zone is a caller error', async (t) => {
-  t.throws(() => ask('example.org.', RRType.A), RangeError);
+  t.throws(() => ask('example.org.', RRType.A), { code: 'HZ_ERR_INVALID_ARGUMENT' });
 });

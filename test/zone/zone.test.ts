@@ -111,8 +111,8 @@ t.test('withChanges: SOA replacement, guards', async (t) => {
   t.equal(v2.serial, 8);
   t.equal(v2.negativeSoa.ttl, 100, 'min(SOA TTL 100, MINIMUM 600)');
   t.equal(v1.serial, 7);
-  t.throws(() => v1.withChanges([{ name: 'example.', type: RRType.SOA, ttl: 0, rdata: [] }]), RangeError);
-  t.throws(() => v1.withChanges([{ name: 'example.org.', type: RRType.A, ttl: 0, rdata: [] }]), RangeError);
+  t.throws(() => v1.withChanges([{ name: 'example.', type: RRType.SOA, ttl: 0, rdata: [] }]), { code: 'HZ_ERR_ZONE_DATA' });
+  t.throws(() => v1.withChanges([{ name: 'example.org.', type: RRType.A, ttl: 0, rdata: [] }]), { code: 'HZ_ERR_ZONE_DATA' });
 });
 
 t.test('withChanges: many versions fold the overlay and stay equal to a rebuild', async (t) => {

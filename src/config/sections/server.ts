@@ -35,8 +35,12 @@ export const parseServer = object(
     tcp: withDefault(
       object({
         idleTimeout: withDefault(duration({ positive: true, max: 3600 }), D.tcp.idleTimeout),
+        minIdleTimeout: withDefault(duration({ positive: true, max: 3600 }), D.tcp.minIdleTimeout),
+        messageTimeout: withDefault(duration({ positive: true, max: 600 }), D.tcp.messageTimeout),
         maxConnections: withDefault(int(1, 1_000_000), D.tcp.maxConnections),
+        maxConnectionsPerClient: withDefault(int(1, 1_000_000), D.tcp.maxConnectionsPerClient),
         maxPipelined: withDefault(int(1, 65_535), D.tcp.maxPipelined),
+        messagesPerTurn: withDefault(int(1, 65_535), D.tcp.messagesPerTurn),
       }),
       {},
     ),

@@ -1,17 +1,19 @@
 import type { At } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
-import { keyRef, domainName, rrType } from '../names.js';
+import { keyRef, domainName, rrType, tokenRef } from '../names.js';
 import { networkRefs } from '../net.js';
-import { bool, duration, list, object, oneOf, optional, required, withDefault } from '../schema.js';
+import { bool, duration, list, object, oneOf, optional, required, transform, withDefault, type Validator } from '../schema.js';
 import type { NameMatch, Prefix, UpdatePolicy, UpdateRule } from '../types.js';
 import { RRType, typeToString } from '../../wire/constants.js';
 import { isSubdomain } from '../../wire/name.js';
 
 /**
  * `zones[].update`: who may change a zone with RFC 2136 UPDATE. A request must be signed with
- * one of `keys` AND come from one of `networks`; then every change in it must be permitted by a
+ * one of `keys` (or, over the HTTP API, carry one of the console `tokens`) AND come from one of
+ * `networks`; then every change in it must be permitted by a
  * rule (the preset's rules first, then `rules`). A rule's own `keys`/`networks` narrow the
- * zone's. Type ANY in a rule permits "delete all RRsets at a name".
+ * zone's. Type ANY in a rule permits "delete all RRsets at a name" only; `types: ["*"]` permits
+ * every data type (and so deleting them all at once too).
  */
 
 const D = DEFAULTS['zones[]'].update;
@@ -34,13 +36,27 @@ const nameMatch = object(
 );
 
 const keyList = list(keyRef, { min: 1, unique: { key: (k) => k, what: 'key' } });
+const tokenList = list(tokenRef, { min: 1, unique: { key: (k) => k, what: 'token' } });
+
+/** `*` in a rule's `types`: any data type. */
+const ANY_TYPE = -1;
+
+const ruleType: Validator<number> = (at) => (at.value === '*' ? ANY_TYPE : rrType(true)(at));
+
+const ruleTypes = transform(
+  list(ruleType, { min: 1, unique: { key: (t) => (t === ANY_TYPE ? '*' : typeToString(t)), what: 'type' } }),
+  (types, at) => {
+    if (types.includes(ANY_TYPE) && types.length > 1) return at.error('"*" already covers every type: list it alone');
+    return types;
+  },
+);
 
 const rule = object(
   {
     keys: optional(keyList),
     networks: optional(networkRefs(1)),
     name: required(nameMatch),
-    types: required(list(rrType(true), { min: 1, unique: { key: typeToString, what: 'type' } })),
+    types: required(ruleTypes),
   },
   (v, at) => ({ ...v, at }),
 );
@@ -50,7 +66,8 @@ type RawRule = NonNullable<ReturnType<typeof rule>>;
 /** The `update` mapping before the zone name is known. */
 export const rawUpdate = object({
   preset: withDefault(oneOf(['kea', 'none'] as const), D.preset),
-  keys: required(keyList),
+  keys: optional(keyList),
+  tokens: optional(tokenList),
   networks: required(networkRefs(1)),
   rules: withDefault(list(rule), D.rules),
   protectStatic: withDefault(bool, D.protectStatic),
@@ -68,7 +85,7 @@ type RawUpdate = NonNullable<ReturnType<typeof rawUpdate>>;
 function configRule(r: RawRule, u: RawUpdate, zone: string): UpdateRule | undefined {
   let ok = true;
   for (const k of r.keys ?? []) {
-    if (u.keys.includes(k)) continue;
+    if (u.keys?.includes(k)) continue;
     r.at.child('keys').error(`key "${k}" is not in update.keys`);
     ok = false;
   }
@@ -82,16 +99,20 @@ function configRule(r: RawRule, u: RawUpdate, zone: string): UpdateRule | undefi
   }
   if (!ok) return undefined;
   const networks: readonly Prefix[] = r.networks ?? u.networks;
-  return { keys: r.keys ?? u.keys, networks, name, types: r.types, origin: 'config' };
+  const anyType = r.types[0] === ANY_TYPE;
+  return { keys: r.keys ?? u.keys ?? [], tokens: r.keys ? [] : u.tokens ?? [], networks, name, types: anyType ? [] : r.types, anyType, origin: 'config' };
 }
 
 /** Completes the policy for zone `zone`: checks rule names and keys, expands the preset. */
 export function finishUpdate(u: RawUpdate, zone: string, at: At): UpdatePolicy | undefined {
+  if (u.keys === undefined && u.tokens === undefined) return at.error('needs keys (TSIG) or tokens (console), or both');
+  const keys = u.keys ?? [];
+  const tokens = u.tokens ?? [];
   const rules: UpdateRule[] = [];
   if (u.preset === 'kea') {
     const reverse = isSubdomain(zone, 'in-addr.arpa.') || isSubdomain(zone, 'ip6.arpa.');
     const types = reverse ? KEA_REVERSE : KEA_FORWARD;
-    rules.push({ keys: u.keys, networks: u.networks, name: { kind: 'subtree', name: zone }, types, origin: 'preset' });
+    rules.push({ keys, tokens, networks: u.networks, name: { kind: 'subtree', name: zone }, types, anyType: false, origin: 'preset' });
   } else if (u.rules.length === 0) {
     return at.error('grants nothing: set preset: kea or add rules');
   }
@@ -102,6 +123,6 @@ export function finishUpdate(u: RawUpdate, zone: string, at: At): UpdatePolicy |
     else ok = false;
   }
   if (!ok) return undefined;
-  const { preset, keys, networks, protectStatic, scavenge } = u;
-  return { preset, keys, networks, rules, protectStatic, scavenge };
+  const { preset, networks, protectStatic, scavenge } = u;
+  return { preset, keys, tokens, networks, rules, protectStatic, scavenge };
 }

@@ -3,7 +3,7 @@ import { readableFile } from '../files.js';
 import { normalizeName } from '../names.js';
 import { address, port } from '../net.js';
 import { object, oneOf, optional, withDefault, type Validator } from '../schema.js';
-import type { UpstreamConfig, UpstreamProtocol } from '../types.js';
+import type { HostAddress, UpstreamConfig, UpstreamProtocol } from '../types.js';
 
 /**
  * One upstream resolver (`forward.upstreams[]`, `forward.domains[].upstreams[]`).
@@ -41,6 +41,12 @@ const httpsUrl: Validator<URL> = (at) => {
 
 function hostText(host: string, family: 4 | 6): string {
   return family === 6 ? `[${host}]` : host;
+}
+
+/** A plain DNS server (UDP, TCP on truncation) at address:port, as `forward.upstreams: system` lists them. */
+export function udpUpstream(address: HostAddress, port: number): UpstreamConfig {
+  const id = `udp://${hostText(address.address, address.family)}:${port}`;
+  return { protocol: 'udp', address, port, serverName: null, url: null, caFile: null, id };
 }
 
 /** Validates one upstream and fills in its port, TLS name and id. */

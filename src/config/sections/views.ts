@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../defaults.js';
 import { BUILTIN_NETWORKS, NETWORK_NAME, networkRefs, parsePrefix } from '../net.js';
+import { blockingGroupRef } from '../names.js';
 import { bool, list, object, optional, required, str, withDefault } from '../schema.js';
 import type { Prefix, ViewConfig, ViewsConfig } from '../types.js';
 import { checkTranslations, translation } from './translate.js';
@@ -25,6 +26,8 @@ const view = object(
     translate: withDefault(list(translation), D['list[]'].translate),
     translateReverse: withDefault(bool, D['list[]'].translateReverse),
     zones: withDefault(parseZones, D['list[]'].zones),
+    /** Blocking groups for this view's clients; absent: every group, `[]`: none. */
+    blocking: optional(list(blockingGroupRef, { unique: { key: (n) => n, what: 'blocking group' } })),
   },
   (v, at): ViewConfig | undefined => {
     const translate = checkTranslations(v.translate, v.translateReverse);
@@ -34,14 +37,14 @@ const view = object(
       else return at.child('match').error('is required (only the view named "default" may leave it out)');
     }
     if (translate === undefined) return undefined;
-    return { name: v.name, match, recursion: v.recursion, translate, translateReverse: v.translateReverse, zones: v.zones };
+    return { name: v.name, match, recursion: v.recursion, translate, translateReverse: v.translateReverse, zones: v.zones, blocking: v.blocking ?? null };
   },
 );
 
 /** The view used when the config has no views. */
 function implicitDefaultView(): ViewConfig {
   const { recursion, translateReverse } = D['list[]'];
-  return { name: 'default', match: [...ANY], recursion, translate: [], translateReverse, zones: [] };
+  return { name: 'default', match: [...ANY], recursion, translate: [], translateReverse, zones: [], blocking: null };
 }
 
 /** Parses `views` (view-specific zones only). */

@@ -26,6 +26,7 @@ export function cacheSource(get: () => (CacheStats & { inFlight?: number }) | nu
       sink.value('horizond_cache_prefetches_total', null, s.prefetches);
       sink.value('horizond_cache_coalesced_total', null, s.coalesced);
       sink.value('horizond_cache_failure_hits_total', null, s.failureHits);
+      sink.value('horizond_cache_scrubbed_records_total', null, s.scrubbed);
       if (s.inFlight !== undefined) sink.value('horizond_upstream_inflight_queries', null, s.inFlight);
     },
   };

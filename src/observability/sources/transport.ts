@@ -33,12 +33,16 @@ export function transportSource(get: () => Listeners | null): MetricsSource {
         sink.value('horizond_transport_errors_total', labels, c.errors);
         sink.value('horizond_transport_late_answers_total', labels, c.late);
         sink.value('horizond_tcp_connections_accepted_total', { listener }, c.accepted);
-        sink.value('horizond_tcp_connections_rejected_total', { listener }, c.rejected);
+        sink.value('horizond_tcp_connections_rejected_total', { listener, reason: 'limit' }, c.rejected);
+        sink.value('horizond_tcp_connections_rejected_total', { listener, reason: 'client' }, c.clientRejected);
         sink.value('horizond_tcp_connections_active', { listener }, c.active);
         sink.value('horizond_tcp_connections_closed_total', { listener, reason: 'idle' }, c.idleClosed);
         sink.value('horizond_tcp_connections_closed_total', { listener, reason: 'malformed' }, c.malformed);
         sink.value('horizond_tcp_connections_closed_total', { listener, reason: 'overflow' }, c.overflows);
+        sink.value('horizond_tcp_connections_closed_total', { listener, reason: 'slow' }, c.slowClosed);
+        sink.value('horizond_tcp_connections_closed_total', { listener, reason: 'evicted' }, c.evicted);
         sink.value('horizond_tcp_read_pauses_total', { listener }, c.pauses);
+        sink.value('horizond_tcp_read_yields_total', { listener }, c.yields);
       });
     },
   };

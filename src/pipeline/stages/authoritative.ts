@@ -1,9 +1,9 @@
-import { Opcode, RCode } from '../../wire/constants.js';
+import { Opcode, RCode, RRType } from '../../wire/constants.js';
 import { encodeMessage } from '../../wire/message.js';
 import { readName } from '../../wire/name.js';
 import { stampResponse } from '../../wire/stamp.js';
 import { emptyMessage, type Message, type RR } from '../../wire/types.js';
-import { AnswerSource, type QueryContext } from '../context.js';
+import { AnswerSource, TransportKind, type QueryContext } from '../context.js';
 import type { Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';
 
@@ -24,8 +24,11 @@ export interface AuthoritativeSource {
   readonly generation: number;
   /** Whether the wire QNAME at `buf[start..]` lies in one of these zones (cheap, no decoding). */
   covers(buf: Uint8Array, start: number): boolean;
-  /** null when no served zone contains the name (the next stage decides: forward or REFUSED). */
-  lookup(qname: string, qtype: number, dnssecOk: boolean): AuthAnswer | null;
+  /**
+   * null when no served zone contains the name (the next stage decides: forward or REFUSED).
+   * `allForAny`: an ANY query gets every RRset at the name, not the RFC 8482 minimal answer.
+   */
+  lookup(qname: string, qtype: number, dnssecOk: boolean, allForAny?: boolean): AuthAnswer | null;
 }
 
 /** Resolves the zone data a query should see: the client's view may carry its own store. */
@@ -74,6 +77,7 @@ export class AuthoritativeStage extends Stage {
     const source = this.#zonesFor(ctx);
     // Forwarded traffic leaves here after one hash walk over the QNAME bytes.
     if (!source.covers(q.buf, q.qnameStart)) return this.next.handle(ctx);
+    if (q.qtype === RRType.ANY && ctx.transport === TransportKind.Tcp) return this.#anyOverTcp(ctx, source);
     const memo = this.#memo(source);
     const key = q.key();
     let wire = memo.map.get(key);
@@ -91,6 +95,18 @@ export class AuthoritativeStage extends Stage {
     const out = stampResponse(wire, q);
     if (this.#recursionFor(ctx)) out[3]! |= 0x80;
     this.#out.send(ctx, out);
+    return Outcome.Answered;
+  }
+
+  /**
+   * ANY over TCP answers every RRset at the name (as BIND does): TCP cannot be spoofed into an
+   * amplifier, so RFC 8482's minimal answer is kept for UDP only. Rare, so not memoised.
+   */
+  #anyOverTcp(ctx: QueryContext, source: AuthoritativeSource): Outcome {
+    const msg = this.#message(ctx, source, true);
+    if (msg === null) return this.next.handle(ctx);
+    ctx.source = AnswerSource.Authoritative;
+    this.#out.sendMessage(ctx, msg);
     return Outcome.Answered;
   }
 
@@ -112,10 +128,10 @@ export class AuthoritativeStage extends Stage {
     return msg === null ? NOT_OURS : encodeMessage(msg);
   }
 
-  #message(ctx: QueryContext, source: AuthoritativeSource): Message | null {
+  #message(ctx: QueryContext, source: AuthoritativeSource, allForAny = false): Message | null {
     const q = ctx.q;
     const qname = readName(ctx.msg, q.qnameStart).name;
-    const res = source.lookup(qname, q.qtype, q.ednsDo);
+    const res = source.lookup(qname, q.qtype, q.ednsDo, allForAny);
     if (res === null) return null;
     return emptyMessage({
       id: q.id, qr: true, opcode: Opcode.Query, aa: res.aa, rd: q.rd, cd: q.cd,

@@ -4,6 +4,7 @@ import { PrefixTrie } from '../../view/prefix-trie.js';
 import { AnswerSource, type QueryContext } from '../context.js';
 import type { Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';
+import { HzError } from '../../errors/index.js';
 
 /** A prefix allowed recursion: CIDR text (`10.0.0.0/8`) or network bytes and length (config `Prefix`). */
 export type AllowPrefix = string | { readonly bytes: ArrayLike<number>; readonly length: number };
@@ -24,7 +25,7 @@ export function compileAllowList(prefixes: readonly AllowPrefix[]): PrefixTrie<t
       const family = slash > 0 ? parseAddress(p.slice(0, slash), bytes) : 0;
       const length = Number(p.slice(slash + 1));
       if (family === 0 || !/^\d{1,3}$/.test(p.slice(slash + 1)) || length > (family === 4 ? 32 : 128)) {
-        throw new RangeError(`recursion.allow: not a prefix: ${p}`);
+        throw new HzError('HZ_ERR_INVALID_ARGUMENT', `recursion.allow: not a prefix: ${p}`);
       }
       trie.insert(bytes.subarray(0, family === 4 ? 4 : 16), length, true);
     } else {

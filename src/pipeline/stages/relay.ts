@@ -3,6 +3,7 @@ import { Opcode, RCode } from '../../wire/constants.js';
 import type { QueryContext } from '../context.js';
 import type { Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';
+import { codeOf } from '../../errors/index.js';
 
 /** Hands one message to the worker that owns journals and transfers; resolves with its answer (null: none). */
 export type Relay = (msg: Buffer, address: string, port: number, family: 4 | 6) => Promise<Buffer | null>;
@@ -38,7 +39,7 @@ export class RelayStage extends Stage {
         c.sink!.reply(c, wire);
       },
       (err: Error) => {
-        this.#log.warn({ client: c.address, opcode: op }, `message not handed to the owner worker: ${err.message}`);
+        this.#log.warn({ client: c.address, opcode: op, code: codeOf(err) }, `message not handed to the owner worker: ${err.message}`);
         this.#out.error(c, RCode.ServFail);
       },
     );

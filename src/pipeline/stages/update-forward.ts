@@ -6,6 +6,7 @@ import { forwardDefaults, forwardUpdate } from '../../xfr/update-forward.js';
 import { AnswerSource, TransportKind, type QueryContext } from '../context.js';
 import type { Responder } from '../responder.js';
 import { Outcome, Stage } from '../stage.js';
+import { codeOf } from '../../errors/index.js';
 
 /**
  * UPDATE for a secondary zone (RFC 2136 §6). With `allowUpdateForwarding` the message goes to
@@ -53,7 +54,7 @@ export class UpdateForwardStage extends Stage {
       },
       (err: Error) => {
         this.#repl.counters.forwarded.inc(key, 'failed');
-        this.#log.warn({ zone: sz.origin, client: c.address }, `update could not be forwarded to a primary: ${err.message}`);
+        this.#log.warn({ zone: sz.origin, client: c.address, code: codeOf(err) }, `update could not be forwarded to a primary: ${err.message}`);
         this.#out.error(c, RCode.ServFail);
       },
     );

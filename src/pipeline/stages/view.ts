@@ -53,8 +53,8 @@ class ViewZoneSource implements AuthoritativeSource {
     return this.view.zones.coversWire(buf, start);
   }
 
-  lookup(qname: string, qtype: number): AuthAnswer | null {
-    const r = this.view.lookup(qname, qtype);
+  lookup(qname: string, qtype: number, _dnssecOk: boolean, allForAny = false): AuthAnswer | null {
+    const r = this.view.lookup(qname, qtype, allForAny ? { allForAny } : undefined);
     if (r === null) return null;
     return { rcode: r.result === LookupResult.NameError ? RCode.NXDomain : RCode.NoError, aa: r.aa, answer: r.answer, authority: r.authority, additional: r.additional };
   }

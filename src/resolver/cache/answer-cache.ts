@@ -23,6 +23,8 @@ export class CacheCounters {
   upstreamQueries = 0;
   /** Upstream queries that ended without a usable answer. */
   upstreamFailures = 0;
+  /** Records removed from upstream answers because they did not belong to the question (scrub.ts). */
+  scrubbed = 0;
 }
 
 /** A snapshot of the counters plus the current fill, for metrics and tests. */
@@ -36,6 +38,7 @@ export interface CacheStats {
   failureHits: number;
   upstreamQueries: number;
   upstreamFailures: number;
+  scrubbed: number;
   entries: number;
   bytes: number;
   /** Memory held for answers (arena slabs), and the part of it still in use. */
@@ -124,6 +127,11 @@ export class AnswerCache {
     this.#lru.delete(key);
   }
 
+  /** Every key, most recently used first (diagnostics: the console's lookup and flush). */
+  keys(): IterableIterator<string> {
+    return this.#lru.keys();
+  }
+
   clear(): void {
     this.#lru.clear();
   }
@@ -141,7 +149,7 @@ export class AnswerCache {
     return {
       hits: c.hits, misses: c.misses, staleServed: c.staleServed, prefetches: c.prefetches,
       coalesced: c.coalesced, evictions: c.evictions, failureHits: c.failureHits,
-      upstreamQueries: c.upstreamQueries, upstreamFailures: c.upstreamFailures,
+      upstreamQueries: c.upstreamQueries, upstreamFailures: c.upstreamFailures, scrubbed: c.scrubbed,
       entries: this.#lru.size, bytes: this.#lru.calculatedSize,
       slabBytes: this.#arena.slabBytes, liveBytes: this.#arena.liveBytes,
     };

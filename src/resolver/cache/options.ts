@@ -1,3 +1,4 @@
+import { HzError } from '../../errors/index.js';
 /**
  * Cache and serve-stale settings, with their defaults in one table. Durations are seconds
  * (fractions allowed), sizes bytes, as in the normalised config.
@@ -69,7 +70,7 @@ export function normalizeCacheSettings(input: CacheSettingsInput = {}): CacheSet
   intIn('cache.maxBytes', out.maxBytes, 4096, Number.MAX_SAFE_INTEGER);
   numIn('cache.minTtl', out.minTtl, 0, 604_800);
   numIn('cache.maxTtl', out.maxTtl, 1, 604_800);
-  if (out.minTtl > out.maxTtl) throw new RangeError('cache.minTtl: must not exceed cache.maxTtl');
+  if (out.minTtl > out.maxTtl) throw new HzError('HZ_ERR_INVALID_ARGUMENT', 'cache.minTtl: must not exceed cache.maxTtl');
   numIn('cache.negativeMaxTtl', out.negativeMaxTtl, 0, 604_800);
   numIn('cache.servfailTtl', out.servfailTtl, 1, 300);
   numIn('cache.serveStale.maxStale', out.serveStale.maxStale, 0, 604_800);
@@ -81,11 +82,11 @@ export function normalizeCacheSettings(input: CacheSettingsInput = {}): CacheSet
 
 function numIn(key: string, v: number, min: number, max: number): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    throw new RangeError(`${key}: must be a number from ${min} to ${max}, got ${String(v)}`);
+    throw new HzError('HZ_ERR_INVALID_ARGUMENT', `${key}: must be a number from ${min} to ${max}, got ${String(v)}`);
   }
 }
 
 function intIn(key: string, v: number, min: number, max: number): void {
   numIn(key, v, min, max);
-  if (!Number.isInteger(v)) throw new RangeError(`${key}: must be a whole number, got ${v}`);
+  if (!Number.isInteger(v)) throw new HzError('HZ_ERR_INVALID_ARGUMENT', `${key}: must be a whole number, got ${v}`);
 }

@@ -10,6 +10,7 @@ import { ipsecGateway } from './ipseckey.js';
 import { loc } from './loc.js';
 import { svcParams } from './svcb.js';
 import { ExtraType } from './types-extra.js';
+import { HzError } from '../../errors/index.js';
 
 /** Type-level properties of the embedded names (RFC 3597 §4, RFC 4034 §6.2). */
 export const Flag = {
@@ -114,7 +115,7 @@ for (const [type, layout, flags] of table) {
   const fields = layout.split(' ').map((f) => {
     const [kind, label] = f.split(':') as [string, string];
     const codec = kinds[kind];
-    if (!codec) throw new Error(`rdata schema: unknown field kind ${kind}`);
+    if (!codec) throw new HzError('HZ_ERR_INTERNAL', `rdata schema: unknown field kind ${kind}`);
     return { codec, label: label.replace(/-/g, ' ') };
   });
   specs.set(type, { fields, flags, hasName: fields.some((f) => f.codec.isName === true) });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { parseConfig } from '../../../src/config/index.js';
+import { formatConfig, parseConfig } from '../../../src/config/index.js';
 import { configErrors as errors } from '../../helpers/config.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -85,4 +85,55 @@ t.test('upstream and forwarding errors', async (t) => {
     'h.yaml:21:15: forward.domains[3].name: duplicate domain "lab.example." (first at line 20)',
     'h.yaml:22:31: forward.nxdomain[1]: expected a domain name such as home.lan. (labels of 1..63 letters, digits, "-" or "_"; at most 255 bytes)',
   ]);
+});
+
+t.test('upstreams: system takes the nameservers of resolvConf, leaving out this server', async (t) => {
+  const dir = t.testdir({
+    'resolv.conf': [
+      '# written by a DHCP client',
+      'search home.lan',
+      'nameserver 192.0.2.53   # the router',
+      'nameserver 2001:DB8::53',
+      'nameserver fe80::1%eth0',
+      'nameserver 192.0.2.53',
+      '; nameserver 198.51.100.1',
+      'nameserver 127.0.0.1',
+      'options edns0 trust-ad',
+    ].join('\n'),
+  });
+  const base = ['forward:', '  upstreams: system', '  resolvConf: resolv.conf'];
+  const c = parseConfig(base.join('\n'), 'h.yaml', dir);
+  t.same(c.forward.upstreams.map((u) => u.id), ['udp://192.0.2.53:53', 'udp://[2001:db8::53]:53', 'udp://127.0.0.1:53'], 'file order, duplicates once, port 53');
+  t.same(c.forward.system, { resolvConf: join(dir, 'resolv.conf'), skipped: ['fe80::1%eth0: not a plain IP address'] });
+  // Listening on 127.0.0.1:53 ourselves: that nameserver would be a forwarding loop.
+  const self = parseConfig(['server: { listen: [ { address: 127.0.0.1, port: 53 } ] }', ...base].join('\n'), 'h.yaml', dir);
+  t.same(self.forward.upstreams.map((u) => u.id), ['udp://192.0.2.53:53', 'udp://[2001:db8::53]:53']);
+  t.same(self.forward.system!.skipped, ['fe80::1%eth0: not a plain IP address', '127.0.0.1: this server (a forwarding loop)']);
+  // A wildcard listener on port 53 is every local address, loopback included.
+  const wild = parseConfig(['server: { listen: [ { address: 0.0.0.0, port: 53 } ] }', ...base].join('\n'), 'h.yaml', dir);
+  t.same(wild.forward.upstreams.map((u) => u.id), ['udp://192.0.2.53:53', 'udp://[2001:db8::53]:53']);
+  // Another port is another server (`npm start` listens on 5353 and may forward to a local :53).
+  const other = parseConfig(['server: { listen: [ { address: 127.0.0.1, port: 5353 } ] }', ...base].join('\n'), 'h.yaml', dir);
+  t.equal(other.forward.upstreams.length, 3);
+});
+
+t.test('upstreams: system with no nameserver line means 127.0.0.1 (as the C library reads it)', async (t) => {
+  const dir = t.testdir({ 'resolv.conf': 'search lan\n' });
+  const c = parseConfig('forward: { upstreams: system, resolvConf: resolv.conf }', 'h.yaml', dir);
+  t.same(c.forward.upstreams.map((u) => u.id), ['udp://127.0.0.1:53']);
+});
+
+t.test('upstreams: system errors', async (t) => {
+  const dir = t.testdir({ 'resolv.conf': 'nameserver 192.0.2.1\n' });
+  t.same(errors('forward: { upstreams: sytem }', dir), ['h.yaml:1:23: forward.upstreams: expected a list of upstreams or "system" (the nameservers of resolv.conf)']);
+  t.same(errors('forward: { upstreams: system, resolvConf: nope.conf }', dir), [`h.yaml:1:43: forward.resolvConf: cannot read ${join(dir, 'nope.conf')}: no such file`]);
+  t.same(errors('forward: { upstreams: [], resolvConf: resolv.conf }', dir), ['h.yaml:1:39: forward.resolvConf: is only used with upstreams: system']);
+});
+
+t.test('upstreams: system prints as written and reloads from the same file', async (t) => {
+  const dir = t.testdir({ 'resolv.conf': 'nameserver 192.0.2.1\n' });
+  const c = parseConfig('forward: { upstreams: system, resolvConf: resolv.conf }', 'h.yaml', dir);
+  const text = formatConfig(c);
+  t.match(text, /upstreams: system\n\s+resolvConf: .*resolv\.conf/);
+  t.same(parseConfig(text, 'h.yaml', dir).forward, c.forward);
 });

@@ -31,7 +31,7 @@ t.test('server, log, metrics and queryLog values', async (t) => {
     { family: 6, address: 'fe80::1%eth0', port: 0, protocols: ['tcp'] },
   ]);
   t.equal(c.server.udpPayloadSize, 4096);
-  t.same(c.server.tcp, { idleTimeout: 1.5, maxConnections: 1000, maxPipelined: 100 });
+  t.same(c.server.tcp, { idleTimeout: 1.5, minIdleTimeout: 0.2, messageTimeout: 1, maxConnections: 1000, maxConnectionsPerClient: 100, maxPipelined: 100, messagesPerTurn: 16 });
   t.equal(c.server.workers, 4);
   t.equal(c.server.dataDir, '/var/lib/horizond');
   t.equal(c.log.level, 'silent');

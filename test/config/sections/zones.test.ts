@@ -50,12 +50,14 @@ t.test('the kea preset grants what Kea D2 needs, forward and reverse', async (t)
   const [fwd, rev] = c.zones.map((z) => z.update!);
   t.same(fwd!.rules, [{
     keys: ['kea.'],
+    tokens: [],
     networks: [
       { family: 4, address: '192.168.1.2', length: 32, bytes: [192, 168, 1, 2] },
       { family: 4, address: '127.0.0.1', length: 32, bytes: [127, 0, 0, 1] },
     ],
     name: { kind: 'subtree', name: 'home.lan.' },
     types: [RRType.A, RRType.AAAA, RRType.DHCID, RRType.ANY],
+    anyType: false,
     origin: 'preset',
   }]);
   t.same(fwd!.protectStatic, true);
@@ -129,6 +131,6 @@ t.test('update policy errors', async (t) => {
     'h.yaml:22:55: zones[2].update.rules[3].types[2]: unknown RR type "BOGUS"',
     'h.yaml:22:65: zones[2].update.rules[3].types[4]: duplicate type "A" (first at line 22)',
     'h.yaml:23:47: zones[2].update.rules[4].types: must not be empty',
-    'h.yaml:26:13: zones[3].update.keys: is required',
+    'h.yaml:26:13: zones[3].update: needs keys (TSIG) or tokens (console), or both',
   ]);
 });
