@@ -6,6 +6,7 @@ import { buildPipeline, type BuiltPipeline, type PipelineDeps } from './pipeline
 import type { Relay } from './pipeline/stages/relay.js';
 import { loadZones, type ZoneLoadFailure } from './zone/catalog.js';
 import { ZoneStore } from './zone/store.js';
+import { ZoneFileCache } from './zone/file-cache.js';
 import { loadViews } from './view/load.js';
 import type { ViewSet } from './view/views.js';
 import { keyringFromConfig } from './tsig/signer.js';
@@ -25,6 +26,8 @@ export interface Runtime {
   readonly views: ViewSet;
   readonly pipeline: BuiltPipeline;
   readonly zoneFailures: readonly ZoneLoadFailure[];
+  /** The zone files as last read (handed to the next Runtime: unchanged files are not read again). */
+  readonly zoneFiles: ZoneFileCache;
   close(): Promise<void>;
 }
 
@@ -60,13 +63,16 @@ function logSystemUpstreams(config: Config, log: Logger): void {
 export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Runtime> {
   const zoneLog = env.log.child({ component: 'zone' });
   const prev = env.previous?.zones;
-  const loaded = loadZones(config.zones, zoneLog, prev ? (name) => prev.get(name) : undefined);
+  const zoneFiles = env.previous?.zoneFiles ?? new ZoneFileCache();
+  const loaded = loadZones(config.zones, zoneLog, prev ? (name) => prev.get(name) : undefined, zoneFiles);
+  if (env.previous) zoneLog.info({ unchanged: loaded.unchanged }, `${loaded.unchanged.length} zone(s) unchanged, not read again`);
   // Zones that take updates come back with their journaled records on top of the file's.
   const served = env.updates.adopt(config.zones, loaded.zones, config.server.journal);
   const zones = new ZoneStore(served);
   const keyring = keyringFromConfig(config.keys);
   env.replication.adopt(config, served, keyring);
-  const { views, failures: viewFailures } = loadViews(config, zones, zoneLog, env.previous?.views ?? null);
+  const { views, failures: viewFailures } = loadViews(config, zones, zoneLog, env.previous?.views ?? null, zoneFiles);
+  zoneFiles.retain([...config.zones, ...config.views.list.flatMap((v) => v.zones)]);
   // Every store serving zones gets new versions from updates and transfers as they happen.
   // (Views without zones of their own share the global store.)
   const stores = new Map<ZoneStore, readonly ZoneConfig[]>([[zones, config.zones]]);
@@ -93,6 +99,7 @@ export async function buildRuntime(config: Config, env: RuntimeEnv): Promise<Run
     views,
     pipeline,
     zoneFailures: [...loaded.failures, ...env.updates.failures(), ...viewFailures],
+    zoneFiles,
     async close() {
       for (const store of stores.keys()) {
         env.updates.detach(store);

@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { checkRegularFile, FileRefused, MAX_PEM_BYTES, readRegularFile } from '../util/regular-file.js';
 import { path, transform, type Validator } from './schema.js';
 
 /**
@@ -17,14 +17,14 @@ const REASONS: Readonly<Record<string, string>> = {
 
 /** A short reason for a file system error (`no such file`), never the file's content. */
 export function fileReason(err: unknown): string {
+  if (err instanceof FileRefused) return err.message;
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return (code && REASONS[code]) ?? code ?? 'unreadable';
 }
 
-/** Throws a fs error when `file` is not a readable regular file. */
+/** Throws (a fs error or FileRefused) unless `file` is a regular file that can be opened for reading. */
 export function checkReadable(file: string): void {
-  if (statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-  accessSync(file, constants.R_OK);
+  checkRegularFile(file);
 }
 
 /** A readable regular file; relative paths resolve against the config directory. */
@@ -32,7 +32,7 @@ export function readableFile(opts: { pem?: boolean } = {}): Validator<string> {
   return transform(path, (file, at) => {
     try {
       checkReadable(file);
-      if (opts.pem && !readFileSync(file, 'utf8').includes('-----BEGIN CERTIFICATE-----')) {
+      if (opts.pem && !readRegularFile(file, MAX_PEM_BYTES).toString('utf8').includes('-----BEGIN CERTIFICATE-----')) {
         return at.error(`${file} holds no PEM certificate`);
       }
     } catch (err) {

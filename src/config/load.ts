@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { MAX_CONFIG_BYTES, readRegularFile } from '../util/regular-file.js';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { At, LoadContext } from './context.js';
@@ -167,7 +167,7 @@ export function parseConfig(text: string, file: string, baseDir: string): Config
 export async function loadConfig(file: string): Promise<Config> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readRegularFile(file, MAX_CONFIG_BYTES).toString('utf8');
   } catch (err) {
     throw new ConfigError([{ file, line: 0, col: 0, path: '', message: `cannot read: ${fileReason(err)}` }]);
   }

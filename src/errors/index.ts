@@ -24,6 +24,8 @@ export const ERRORS = {
   HZ_ERR_ZONE_CHECK: { operator: true, summary: 'A zone file parsed but its data is not servable (no SOA, CNAME beside other data, out-of-zone records...).' },
   HZ_ERR_LISTEN: { operator: true, summary: 'A DNS listener cannot open its socket (address in use, permission, address not on this host).' },
   HZ_ERR_UDP_BACKEND: { operator: true, summary: 'server.udp.backend is native but the udp-batch addon did not load, or several workers would need fixed ports.' },
+  HZ_ERR_NOT_REGULAR: { operator: true, summary: 'A file the config names is not a regular file (a device, FIFO, socket or directory); reported as file:line:col.' },
+  HZ_ERR_TOO_LARGE: { operator: true, summary: 'A config, secret or certificate file is larger than its cap; reported as file:line:col.' },
   HZ_ERR_TLS_CERTIFICATE: { operator: true, summary: 'A TLS certificate or key (server.tls) cannot be used; at start it is fatal, on renewal the one in use stays.' },
   HZ_ERR_METRICS_LISTEN: { operator: true, summary: 'The metrics/health HTTP listener cannot open its socket.' },
   HZ_ERR_DATADIR_LOCKED: { operator: true, summary: 'Another horizond process holds the data directory (journals must have one writer).' },

@@ -1,6 +1,8 @@
 import type { ZoneConfig } from '../config/types.js';
 import { RCode, RRType } from '../wire/constants.js';
 import type { RRsetChange, Zone } from '../zone/zone.js';
+import { noteChanges } from '../zone/change-hint.js';
+import { canonicalName } from '../wire/name.js';
 import type { UpdateAudit } from './audit.js';
 import type { Journal } from './journal.js';
 import type { JournalRecord } from './journal-format.js';
@@ -219,7 +221,8 @@ export class DynamicZone {
 
   async #runBatch(batch: Job[]): Promise<void> {
     const base = this.#static;
-    let zone = this.#current;
+    const start = this.#current;
+    let zone = start;
     let seq = this.#layer.seq;
     const time = this.#now();
     const records: JournalRecord[] = [];
@@ -256,7 +259,18 @@ export class DynamicZone {
       this.#audit.counters.committedUpdates += records.length;
       for (const r of records) this.#layer.apply(r.changes, r.serial, r.time, r.seq);
       // A reload that brought a new zone file while this batch was being written: rebuild on it.
-      this.#setCurrent(base === this.#static ? zone : this.#layer.overlay(this.#static, this.protectStatic));
+      if (base === this.#static && this.#current === start) {
+        // The version differs from the one served only at the names the records touched (and
+        // the apex SOA): noted, so the IXFR history costs what the batch changed.
+        const names = new Set<string>([this.key]);
+        for (const r of records) for (const c of r.changes) names.add(canonicalName(c.name));
+        noteChanges(zone, start, names);
+        this.#setCurrent(zone);
+      } else if (base === this.#static) {
+        this.#setCurrent(zone);
+      } else {
+        this.#setCurrent(this.#layer.overlay(this.#static, this.protectStatic));
+      }
       if (this.#committed !== null) {
         try {
           await this.#committed(this, records);

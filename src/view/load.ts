@@ -3,6 +3,7 @@ import type { Logger } from '../observability/log.js';
 import { loadZones, type ZoneLoadFailure } from '../zone/catalog.js';
 import type { ZoneStore } from '../zone/store.js';
 import type { Zone } from '../zone/zone.js';
+import type { ZoneFileCache } from '../zone/file-cache.js';
 import { compileViews, type ViewSet } from './views.js';
 
 export interface LoadedViews {
@@ -17,7 +18,7 @@ export interface LoadedViews {
  * out; on a reload its previous version (same view, same name) keeps serving, as for global
  * zones, and each view keeps its counters.
  */
-export function loadViews(config: Pick<Config, 'zones' | 'views'>, global: ZoneStore, log: Logger, previous?: ViewSet | null): LoadedViews {
+export function loadViews(config: Pick<Config, 'zones' | 'views'>, global: ZoneStore, log: Logger, previous?: ViewSet | null, files?: ZoneFileCache): LoadedViews {
   const own = new Map<string, Zone[]>();
   const failures: LoadedViews['failures'] = [];
   for (const vc of config.views.list) {
@@ -25,7 +26,7 @@ export function loadViews(config: Pick<Config, 'zones' | 'views'>, global: ZoneS
     if (configs.length === 0) continue;
     const before = previous?.get(vc.name);
     const prev = before ? (name: string): Zone | undefined => (before.ownZones.has(name) ? before.zones.get(name) : undefined) : undefined;
-    const loaded = loadZones(configs, log.child({ view: vc.name }), prev);
+    const loaded = loadZones(configs, log.child({ view: vc.name }), prev, files);
     own.set(vc.name, loaded.zones);
     for (const f of loaded.failures) failures.push({ ...f, view: vc.name });
   }

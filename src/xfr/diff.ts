@@ -1,6 +1,7 @@
 import { RRType } from '../wire/constants.js';
 import type { RR } from '../wire/types.js';
 import { containsRdata, soaNumbers, type RRset } from '../zone/rrset.js';
+import { changedNames } from '../zone/change-hint.js';
 import type { Zone } from '../zone/zone.js';
 
 /**
@@ -35,27 +36,56 @@ export function diffSize(d: ZoneDiff): number {
  * compared.
  */
 export function zoneDiff(old: Zone, next: Zone): ZoneDiff {
+  const names = changedNames(old, next);
+  if (names !== null) return namesDiff(old, next, names);
   const deleted: RR[] = [];
   const added: RR[] = [];
   const apex = next.key;
   for (const n of next.nodes()) {
     const o = old.nodeAt(n.key);
-    if (o === n) continue;
-    for (const [type, set] of n.rrsets) {
-      if (type === RRType.SOA && n.key === apex) continue;
-      const before = o?.rrsets.get(type);
-      if (before !== set) rrsetDiff(before, set, deleted, added);
-    }
-    if (o === undefined) continue;
-    for (const [type, set] of o.rrsets) {
-      if (!n.rrsets.has(type) && !(type === RRType.SOA && n.key === apex)) deleted.push(...set.rrs);
-    }
+    if (o !== n) nodeDiff(o, n, apex, deleted, added);
   }
   for (const o of old.nodes()) {
     if (next.nodeAt(o.key) !== undefined) continue;
     for (const set of o.rrsets.values()) deleted.push(...set.rrs);
   }
   return { from: old.soa.rrs[0]!, to: next.soa.rrs[0]!, deleted, added };
+}
+
+/**
+ * The difference when only `names` (lower-case FQDNs) can differ, as noted by whoever made
+ * `next` (zone/change-hint.ts): it costs what the change touched, not the size of the zone.
+ */
+export function namesDiff(old: Zone, next: Zone, names: Iterable<string>): ZoneDiff {
+  const deleted: RR[] = [];
+  const added: RR[] = [];
+  const apex = next.key;
+  for (const key of names) {
+    const o = old.nodeAt(key);
+    const n = next.nodeAt(key);
+    if (o === n) continue;
+    if (n === undefined) {
+      for (const set of o!.rrsets.values()) deleted.push(...set.rrs);
+      continue;
+    }
+    nodeDiff(o, n, apex, deleted, added);
+  }
+  return { from: old.soa.rrs[0]!, to: next.soa.rrs[0]!, deleted, added };
+}
+
+type ZoneNodeOf = NonNullable<ReturnType<Zone['nodeAt']>>;
+
+/** The records that leave and enter one owner name (the apex SOA aside). */
+function nodeDiff(o: ZoneNodeOf | undefined, n: ZoneNodeOf, apex: string, deleted: RR[], added: RR[]): void {
+  for (const [type, set] of n.rrsets) {
+    if (type === RRType.SOA && n.key === apex) continue;
+    const before = o?.rrsets.get(type);
+    if (before !== set) rrsetDiff(before, set, deleted, added);
+  }
+  if (o === undefined) return;
+  for (const [type, set] of o.rrsets) {
+    if (!n.rrsets.has(type) && !(type === RRType.SOA && n.key === apex)) deleted.push(...set.rrs);
+  }
 }
 
 /** Appends the records that leave and enter one RRset (all of them when its TTL changed). */

@@ -3,6 +3,7 @@ import type { ZoneConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import { formatIssue } from './errors.js';
 import { loadZoneFile } from './load.js';
+import type { ZoneFileCache } from './file-cache.js';
 import type { Zone } from './zone.js';
 import { codeOf } from '../errors/index.js';
 
@@ -21,6 +22,8 @@ export interface ZoneLoadFailure {
 export interface LoadedZones {
   zones: Zone[];
   failures: ZoneLoadFailure[];
+  /** Zones whose files did not change since the last load (not read again), by name. */
+  unchanged: string[];
 }
 
 /**
@@ -28,14 +31,21 @@ export interface LoadedZones {
  * keep serving; when `previous` holds a version of it (a reload), that version stays in service,
  * as BIND does.
  */
-export function loadZones(configs: readonly ZoneConfig[], log: Logger, previous?: (name: string) => Zone | undefined): LoadedZones {
+export function loadZones(configs: readonly ZoneConfig[], log: Logger, previous?: (name: string) => Zone | undefined, files?: ZoneFileCache): LoadedZones {
   const zones: Zone[] = [];
   const failures: ZoneLoadFailure[] = [];
+  const unchanged: string[] = [];
   for (const zc of configs) {
     if (zc.type === 'secondary') continue; // transferred, not read from a file: see xfr/
     const file = displayPath(zc.file);
+    const same = files?.unchanged(zc);
+    if (same !== undefined) {
+      zones.push(same); // its files did not change: not read, not parsed
+      unchanged.push(zc.name);
+      continue;
+    }
     try {
-      const { zone, warnings } = loadZoneFile(file, zc.name, { allowInclude: zc.allowInclude });
+      const { zone, warnings } = files ? files.load(zc, file) : loadZoneFile(file, zc.name, { allowInclude: zc.allowInclude });
       for (const w of warnings) log.warn({ zone: zc.name }, formatIssue(w));
       zones.push(zone);
     } catch (err) {
@@ -50,5 +60,5 @@ export function loadZones(configs: readonly ZoneConfig[], log: Logger, previous?
       }
     }
   }
-  return { zones, failures };
+  return { zones, failures, unchanged };
 }

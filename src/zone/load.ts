@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { FileRefused, readRegularFile } from '../util/regular-file.js';
 import { RClass } from '../wire/constants.js';
 import { canonicalName, fqdn } from '../wire/name.js';
 import { buildZone } from './build.js';
@@ -20,6 +20,8 @@ export interface LoadOptions {
   allowInclude?: boolean;
   /** Include nesting limit. Default 16. */
   maxIncludeDepth?: number;
+  /** Reads an $INCLUDE file by absolute path (zone/file-cache.ts records what it read). */
+  readFile?: (path: string) => string;
 }
 
 export interface LoadResult {
@@ -31,9 +33,9 @@ export interface LoadResult {
 export function loadZoneFile(path: string, origin: string, opts: LoadOptions = {}): LoadResult {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path).toString('utf8');
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    const why = e instanceof FileRefused ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new ZoneParseError(path, 1, 1, `cannot read the zone file: ${why}`);
   }
   return loadZoneText(text, origin, { ...opts, file: path });
@@ -50,6 +52,7 @@ export function loadZoneText(text: string, origin: string, opts: LoadOptions & {
     class: cls,
     allowInclude: opts.allowInclude ?? false,
     ...(opts.maxIncludeDepth !== undefined ? { maxIncludeDepth: opts.maxIncludeDepth } : {}),
+    ...(opts.readFile !== undefined ? { readFile: opts.readFile } : {}),
   });
   const warnings: ZoneIssue[] = [...parsed.warnings];
   const pre = checkRecords(apex, parsed.rrs, parsed.positions, cls);

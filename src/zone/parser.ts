@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { FileRefused, readRegularFile } from '../util/regular-file.js';
 import { dirname, isAbsolute as isAbsolutePath, join, resolve } from 'node:path';
 import { RClass, classFromString, classToString } from '../wire/constants.js';
 import { fqdn, isAbsolute, nameToWire, readName } from '../wire/name.js';
@@ -161,9 +161,9 @@ export class ZoneParser {
     if (loop) this.#fail(frame, fileTok, `$INCLUDE loop: ${shown} is already being read`);
     let text: string;
     try {
-      text = (this.#opts.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(abs);
+      text = (this.#opts.readFile ?? ((p: string) => readRegularFile(p).toString('utf8')))(abs);
     } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      const why = e instanceof FileRefused ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       this.#fail(frame, fileTok, `cannot read $INCLUDE file ${shown}: ${why}`);
     }
     const inner = this.#frame(text, shown, origin);

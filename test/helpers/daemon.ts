@@ -58,6 +58,8 @@ export interface DaemonOptions {
   env?: Record<string, string>;
   /** A command the daemon runs under (e.g. `unshare -m sh -c '…; exec "$@"' sh`); node and its arguments follow. */
   wrap?: string[];
+  /** How long to wait for the ready line (default 30 s: a loaded machine starts slowly; big zones load longer). */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -107,7 +109,16 @@ async function launch(opts: DaemonOptions, dir: string, owned: boolean): Promise
       waiters.push({ pred, done: (r) => { clearTimeout(timer); res(r); } });
       void exited.then((code) => { clearTimeout(timer); rej(new Error(`daemon exited (${code}) before the log line; stderr: ${stderr}; logs: ${JSON.stringify(logs.slice(-5))}`)); });
     });
-  const ready = await waitLog((r) => r.msg === 'ready');
+  let ready: Record<string, unknown>;
+  try {
+    ready = await waitLog((r) => r.msg === 'ready', opts.readyTimeoutMs ?? 30000);
+  } catch (err) {
+    // never leave a daemon behind that the test will not stop (it would hold the file's process open)
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    await exited;
+    if (owned) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const bound = ready.listeners as Bound[];
   let stopped = false;
   let owns = owned;

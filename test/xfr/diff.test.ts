@@ -108,3 +108,31 @@ t.test('the records bound drops the oldest differences', async (t) => {
   t.ok(h.since(4, z));
   t.equal(h.since(3, z), null);
 });
+
+t.test('a noted change is diffed by its names alone, with the same result as a full comparison', async (t) => {
+  const { noteChanges } = await import('../../src/zone/change-hint.js');
+  let z = zone();
+  let serial = 1;
+  let seed = 7;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  for (let round = 0; round < 200; round++) {
+    const changes: { name: string; type: number; ttl: number; rdata: Uint8Array[] }[] = [];
+    for (let k = 0; k <= rnd(3); k++) {
+      const name = `h${rnd(20)}.example.`;
+      const del = rnd(4) === 0;
+      changes.push({ name, type: rnd(2) === 0 ? RRType.A : RRType.TXT, ttl: 60 + rnd(2), rdata: del ? [] : rnd(2) === 0 ? [a(`10.0.0.${rnd(250)}`)] : [rdataFromText(RRType.TXT, [{ text: `t${rnd(5)}`, quoted: true, line: 1, col: 1 }], 'example.')] });
+    }
+    const next = bump(z, ++serial, changes.map((c) => (c.type === RRType.TXT ? c : { ...c })).filter((c) => c.type !== RRType.TXT || c.rdata.length > 0 || rnd(2) === 0));
+    const full = zoneDiff(z, next);
+    noteChanges(next, z, new Set([z.key, ...changes.map((c) => c.name)]));
+    const fast = zoneDiff(z, next);
+    t.same(texts(fast.deleted), texts(full.deleted), `round ${round}: deleted`);
+    t.same(texts(fast.added), texts(full.added), `round ${round}: added`);
+    z = next;
+  }
+  // A note about another base is not used.
+  const other = bump(zone(), 99);
+  const next = bump(other, 100, [{ name: 'www.example.', type: RRType.A, ttl: 300, rdata: [] }]);
+  noteChanges(next, zone(), new Set(['example.']));
+  t.same(texts(zoneDiff(other, next).deleted).length, 2, 'falls back to comparing everything');
+});

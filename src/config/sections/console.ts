@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../../util/regular-file.js';
 import type { At } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
 import { fileReason, readableFile } from '../files.js';
@@ -22,7 +22,7 @@ const MAX_TOKEN_FILE = 4096;
 function readToken(file: string, at: At): Secret | undefined {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, MAX_TOKEN_FILE).toString('utf8');
   } catch (err) {
     return at.error(`cannot read ${file}: ${fileReason(err)}`);
   }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { MAX_CONFIG_BYTES, readRegularFile } from '../../util/regular-file.js';
 import type { At } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
-import { checkReadable, fileReason } from '../files.js';
+import { fileReason } from '../files.js';
 import { domainName } from '../names.js';
 import { isSelf, parseResolvConf, RESOLV_CONF_PORT } from '../resolv-conf.js';
 import { described, describe, duration, int, list, object, optional, path, required, withDefault, type Validator } from '../schema.js';
@@ -35,8 +35,7 @@ const upstreamsOrSystem: Validator<UpstreamConfig[] | typeof SYSTEM> = described
 function readSystem(file: string, at: At): { servers: UpstreamConfig[]; unusable: string[] } | undefined {
   let text: string;
   try {
-    checkReadable(file);
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, MAX_CONFIG_BYTES).toString('utf8');
   } catch (err) {
     return at.error(`cannot read ${file}: ${fileReason(err)}`);
   }

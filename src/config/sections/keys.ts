@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { MAX_SECRET_BYTES, readRegularFile } from '../../util/regular-file.js';
 import type { At } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
 import { fileReason } from '../files.js';
@@ -28,7 +28,7 @@ const secretText: Validator<string> = describe((at: At) => {
 function readSecretFile(file: string, at: At): Secret | undefined {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, MAX_SECRET_BYTES).toString('utf8');
   } catch (err) {
     return at.error(`cannot read ${file}: ${fileReason(err)}`);
   }

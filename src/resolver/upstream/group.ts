@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { MAX_PEM_BYTES, readRegularFile } from '../../util/regular-file.js';
 import ipaddr from 'ipaddr.js';
 import { RCode } from '../../wire/constants.js';
 import { UpstreamError } from './errors.js';
@@ -182,6 +182,6 @@ function normalize(spec: UpstreamSpec): UpstreamSpec {
 
 function trustedCa(spec: UpstreamSpec): Buffer | undefined {
   if (spec.ca !== undefined) return spec.ca;
-  if (spec.caFile !== undefined) return readFileSync(spec.caFile);
+  if (spec.caFile !== undefined) return readRegularFile(spec.caFile, MAX_PEM_BYTES);
   return undefined;
 }
