@@ -16,7 +16,7 @@ export const DEFAULTS = deepFreeze({
     udpPayloadSize: 1232,
     tcp: { idleTimeout: '10s', minIdleTimeout: '200ms', messageTimeout: '1s', maxConnections: 1000, maxConnectionsPerClient: 100, maxPipelined: 100, messagesPerTurn: 16 },
     workers: 1,
-    udp: { backend: 'auto' },
+    udp: { backend: 'dgram' },
     dataDir: './data',
     tls: { handshakeTimeout: '5s', idleTimeout: '30s', maxConnections: 1000, maxHandshakes: 100, sessionTickets: true },
     trustedProxies: [],

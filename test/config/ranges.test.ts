@@ -1,6 +1,7 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { makeCert } from '../helpers/tls.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -84,6 +85,8 @@ const ITEM: Record<string, (key: string) => Record<string, unknown>> = {
 const CONTEXT: Record<string, Record<string, unknown>> = {
   'cache.maxTtl': { cache: { minTtl: 0 } },
   'blocking.': { blocking: { lists: { ads: ['ads.txt'] } } },
+  // server.tls limits apply with a certificate (made below with openssl)
+  'server.tls.': { server: { listen: [{ address: '127.0.0.1', port: 0 }], tls: { certFile: 'tls.crt', keyFile: 'tls.key' } } },
 };
 
 function contextFor(path: string): Record<string, unknown> {
@@ -94,6 +97,8 @@ function contextFor(path: string): Record<string, unknown> {
 const BASE = {
   server: { listen: [{ address: '127.0.0.1', port: 0 }] },
   metrics: { enabled: false },
+  // not what this test is about, and its writer thread would make every start slower
+  queryLog: { enabled: false },
   keys: [{ name: 'k.', secret: Buffer.alloc(32, 7).toString('base64') }],
 };
 
@@ -174,6 +179,7 @@ const dir = mkdtempSync(join(tmpdir(), 'horizond-ranges-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, 'test.zone'), ZONE);
 writeFileSync(join(dir, 'ads.txt'), 'ads.example.com\n');
+makeCert(dir);
 const file = join(dir, 'horizond.yaml');
 const silent = createLogger('silent');
 

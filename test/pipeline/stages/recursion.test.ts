@@ -1,4 +1,6 @@
 import t from 'tap';
+import { join } from 'node:path';
+import { ROOT } from '../../helpers/daemon.js';
 import dnsPacket from 'dns-packet';
 import { AnswerSource } from '../../../src/pipeline/context.js';
 import { Responder } from '../../../src/pipeline/responder.js';
@@ -76,7 +78,7 @@ t.test('RA on authoritative answers follows each client, never the memo (regress
 zones: [{ name: home.lan., file: home.lan.zone }]
 recursion: { allow: [127.0.0.1/32] }
 forward: { upstreams: [{ address: 192.0.2.53 }] }
-`, { baseDir: new URL('../../fixtures/views/', import.meta.url).pathname });
+`, { baseDir: join(ROOT, 'test', 'fixtures', 'views') });
   t.teardown(() => p.close());
   const ask = async (name: string, address: string) => {
     const a = await p.send(query(name, 'A'), address);
