@@ -161,9 +161,13 @@ t.test('idle connections time out sooner when more than half the slots are taken
   const cs = [client(t, port), client(t, port), client(t, port), client(t, port)];
   await Promise.all(cs.map((c) => c.connected));
   const t0 = Date.now();
-  await Promise.all(cs.map((c) => c.closed));
-  t.ok(Date.now() - t0 < 20_000, 'closed long before the 60 s idle timeout');
+  // Three give way at the shortened timeout; the last one may then be alone (under half the
+  // slots), when the long timeout applies again: wait for three, not four.
+  let closed = 0;
+  await new Promise<void>((resolve) => { for (const c of cs) void c.closed.then(() => { if (++closed === 3) resolve(); }); });
+  t.ok(Date.now() - t0 < 20_000, 'three closed long before the 60 s idle timeout');
   t.ok(server.counters.idleClosed >= 3, `idle connections closed (${server.counters.idleClosed})`);
+  // (teardown destroys the one left open)
 });
 
 t.test('a pipelining client yields to other work every messagesPerTurn messages', async (t) => {
